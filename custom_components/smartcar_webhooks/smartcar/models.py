@@ -1,0 +1,197 @@
+"""Typed, immutable results of parsing Smartcar webhook deliveries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+
+class Field(StrEnum):
+    """A vehicle field; the value is the entity key used by the integration."""
+
+    BATTERY_LEVEL = "battery_level"
+    RANGE = "range"
+    PLUGGED_IN = "plugged_in"
+    CHARGING_STATE = "charging_state"
+    CHARGING = "charging"
+    LOCATION = "location"
+    ODOMETER = "odometer"
+    CHARGE_LIMIT = "charge_limit"
+    BATTERY_CAPACITY = "battery_capacity"
+    FUEL_LEVEL = "fuel_level"
+    FUEL_RANGE = "fuel_range"
+    FUEL_AMOUNT = "fuel_amount"
+    OIL_LIFE = "oil_life"
+    LOCKED = "locked"
+    TIRE_PRESSURE_FRONT_LEFT = "tire_pressure_front_left"
+    TIRE_PRESSURE_FRONT_RIGHT = "tire_pressure_front_right"
+    TIRE_PRESSURE_BACK_LEFT = "tire_pressure_back_left"
+    TIRE_PRESSURE_BACK_RIGHT = "tire_pressure_back_right"
+
+
+class Unit(StrEnum):
+    """The declared native unit of a reading's value."""
+
+    PERCENT = "%"
+    KILOMETERS = "km"
+    KILOPASCAL = "kPa"
+    LITERS = "L"
+    KILOWATT_HOURS = "kWh"
+
+
+class ChargingState(StrEnum):
+    """Charging state, as the integration shows it."""
+
+    CHARGING = "charging"
+    FULLY_CHARGED = "fully_charged"
+    NOT_CHARGING = "not_charging"
+
+
+class ChargingEventType(StrEnum):
+    """A 2.0 eventBased charging event."""
+
+    CHARGING_STARTED = "charging_started"
+    CHARGING_STOPPED = "charging_stopped"
+    CHARGING_COMPLETED = "charging_completed"
+
+
+class Mode(StrEnum):
+    """The mode a webhook delivery was sent in."""
+
+    LIVE = "live"
+    TEST = "test"
+    SIMULATED = "simulated"
+
+
+class ErrorState(StrEnum):
+    """Whether a 4.0 vehicle error is still present."""
+
+    ERROR = "error"
+    RESOLVED = "resolved"
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """A GPS position; heading in degrees when the car reports it."""
+
+    latitude: float
+    longitude: float
+    heading: float | None = None
+
+
+type Value = float | bool | ChargingState | Location
+
+
+@dataclass(frozen=True, slots=True)
+class FieldError:
+    """Why a field could not be read (2.0 item code != 200, 4.0 status ERROR)."""
+
+    type: str
+    code: str | None = None
+    resolution: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """One field of one vehicle: a value in its native unit, or an error.
+
+    `recorded_at` is when the car recorded the value (sc-data-age / oemUpdatedAt),
+    falling back to when Smartcar retrieved it, then to the delivery time.
+    """
+
+    vehicle_id: str
+    field: Field
+    value: Value | None
+    unit: Unit | None
+    recorded_at: datetime
+    delivery_id: str
+    error: FieldError | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DroppedField:
+    """A field left out of a delivery, with the reason (never the value)."""
+
+    vehicle_id: str
+    source: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class VehicleInfo:
+    """What a 4.0 delivery says about a vehicle."""
+
+    vehicle_id: str
+    make: str | None = None
+    model: str | None = None
+    year: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyRequest:
+    """A VERIFY challenge (2.0 or 4.0); Smartcar's webhook id when the body has it."""
+
+    challenge: str
+    webhook_id: str | None
+    version: str
+
+
+@dataclass(frozen=True, slots=True)
+class VehicleReport:
+    """The readings of one vehicle in a data delivery."""
+
+    vehicle: VehicleInfo
+    delivery_id: str
+    readings: tuple[Reading, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class DataDelivery:
+    """A 2.0 dynamic/scheduled or 4.0 VEHICLE_STATE delivery."""
+
+    kind: str
+    webhook_id: str | None
+    mode: Mode | None
+    delivered_at: datetime
+    vehicles: tuple[VehicleReport, ...]
+    dropped: tuple[DroppedField, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ChargingEvent:
+    """A 2.0 eventBased delivery: charging started, stopped or completed."""
+
+    webhook_id: str | None
+    mode: Mode | None
+    delivery_id: str
+    vehicle_id: str
+    event_type: ChargingEventType
+    event_time: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class VehicleError:
+    """One error of a 4.0 VEHICLE_ERROR delivery."""
+
+    type: str
+    code: str | None
+    description: str | None
+    resolution: str | None
+    state: ErrorState
+    signals: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorDelivery:
+    """A 4.0 VEHICLE_ERROR delivery."""
+
+    webhook_id: str | None
+    mode: Mode | None
+    delivery_id: str
+    delivered_at: datetime
+    vehicle: VehicleInfo
+    errors: tuple[VehicleError, ...]
+
+
+type Delivery = VerifyRequest | DataDelivery | ChargingEvent | ErrorDelivery
