@@ -1,1 +1,168 @@
-"""Smartcar Webhooks."""
+"""Smartcar Webhooks: Smartcar's webhook deliveries as Home Assistant entities."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aiohttp.hdrs import METH_POST
+from homeassistant.components.webhook import (
+    async_register as webhook_register,
+    async_unregister as webhook_unregister,
+)
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.const import CONF_WEBHOOK_ID, Platform
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import device_registry as dr, issue_registry as ir
+
+from .cloudhook import async_delete_cloudhook
+from .const import (
+    CONF_CLOUDHOOK,
+    CONF_MANAGEMENT_TOKEN,
+    CONF_SMARTCAR_WEBHOOK_ID,
+    DOMAIN,
+    ISSUE_VERIFY_REFUSED,
+    MANUFACTURER_FALLBACK,
+)
+from .smartcar import (
+    ChargingEvent,
+    DataDelivery,
+    ErrorDelivery,
+    VehicleInfo,
+    VerifyRequest,
+)
+from .store import VehicleState, VehicleStore
+from .webhook import VerificationWindow, async_create_handler
+
+PLATFORMS = [
+    Platform.BINARY_SENSOR,
+    Platform.DEVICE_TRACKER,
+    Platform.EVENT,
+    Platform.SENSOR,
+]
+
+
+@dataclass(slots=True)
+class SmartcarData:
+    """What a loaded entry holds."""
+
+    store: VehicleStore
+    window: VerificationWindow
+
+
+type SmartcarConfigEntry = ConfigEntry[SmartcarData]
+
+
+def vehicle_name(info: VehicleInfo) -> str:
+    """A readable device name: "Polestar 2", "Volkswagen ID.4", else a short id."""
+    if info.model:
+        if info.make and not info.model.lower().startswith(info.make.lower()):
+            return f"{info.make.title()} {info.model}"
+        return info.model
+    return f"Smartcar vehicle {info.vehicle_id[:8]}"
+
+
+def verify_refused_issue_id(entry: ConfigEntry) -> str:
+    """The repair issue raised when a VERIFY came outside a window."""
+    return f"{ISSUE_VERIFY_REFUSED}_{entry.entry_id}"
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: SmartcarConfigEntry) -> bool:
+    """Set up known vehicles, the platforms, then the webhook."""
+    device_registry = dr.async_get(hass)
+    store = VehicleStore()
+    for device in dr.async_entries_for_config_entry(device_registry, entry.entry_id):
+        for domain, vehicle_id in device.identifiers:
+            if domain == DOMAIN:
+                store.vehicle(VehicleInfo(vehicle_id))
+
+    @callback
+    def on_verified(_request: VerifyRequest) -> None:
+        ir.async_delete_issue(hass, DOMAIN, verify_refused_issue_id(entry))
+
+    window = VerificationWindow(on_verified)
+    entry.runtime_data = SmartcarData(store, window)
+
+    @callback
+    def update_device(vehicle: VehicleState) -> None:
+        info = vehicle.info
+        known = device_registry.async_get_device_by_identifier(
+            (DOMAIN, vehicle.vehicle_id), entry.entry_id
+        )
+        if known is not None and info.make is None:
+            return
+        model = (
+            f"{info.model} ({info.year})" if info.model and info.year else info.model
+        )
+        device_registry.async_get_or_create(
+            config_entry_id=entry.entry_id,
+            identifiers={(DOMAIN, vehicle.vehicle_id)},
+            name=vehicle_name(info),
+            manufacturer=info.make.title() if info.make else MANUFACTURER_FALLBACK,
+            model=model,
+        )
+
+    # Registered before the platforms, so a device exists before its entities.
+    entry.async_on_unload(store.async_add_device_listener(update_device))
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+
+    @callback
+    def receive(delivery: DataDelivery | ErrorDelivery | ChargingEvent) -> bool:
+        if (
+            delivery.webhook_id is not None
+            and CONF_SMARTCAR_WEBHOOK_ID not in entry.data
+        ):
+            # Webhook-only mode learns Smartcar's webhook id from deliveries.
+            hass.config_entries.async_update_entry(
+                entry,
+                data={**entry.data, CONF_SMARTCAR_WEBHOOK_ID: delivery.webhook_id},
+            )
+        return store.async_apply(delivery)
+
+    @callback
+    def on_verify_refused() -> None:
+        ir.async_create_issue(
+            hass,
+            DOMAIN,
+            verify_refused_issue_id(entry),
+            is_fixable=True,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key=ISSUE_VERIFY_REFUSED,
+            translation_placeholders={"title": entry.title},
+            data={"entry_id": entry.entry_id},
+        )
+
+    webhook_id = entry.data[CONF_WEBHOOK_ID]
+    webhook_register(
+        hass,
+        DOMAIN,
+        entry.title,
+        webhook_id,
+        async_create_handler(
+            entry.data[CONF_MANAGEMENT_TOKEN], window, receive, on_verify_refused
+        ),
+        allowed_methods=[METH_POST],
+    )
+    entry.async_on_unload(lambda: webhook_unregister(hass, webhook_id))
+    return True
+
+
+async def async_unload_entry(hass: HomeAssistant, entry: SmartcarConfigEntry) -> bool:
+    """Unload the platforms; the webhook goes with the entry's unload callbacks."""
+    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: SmartcarConfigEntry) -> None:
+    """Delete the cloudhook and the repair issue of a removed entry."""
+    ir.async_delete_issue(hass, DOMAIN, verify_refused_issue_id(entry))
+    if entry.data.get(CONF_CLOUDHOOK):
+        await async_delete_cloudhook(hass, entry.data[CONF_WEBHOOK_ID])
+
+
+async def async_remove_config_entry_device(
+    hass: HomeAssistant, entry: SmartcarConfigEntry, device: dr.DeviceEntry
+) -> bool:
+    """Let the user remove a vehicle; it comes back with its next delivery."""
+    for domain, vehicle_id in device.identifiers:
+        if domain == DOMAIN:
+            entry.runtime_data.store.vehicles.pop(vehicle_id, None)
+    return True

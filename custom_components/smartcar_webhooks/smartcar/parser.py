@@ -170,9 +170,7 @@ _V4_SIGNALS: dict[str, tuple[_Spec, ...]] = {
     "tractionbattery-nominalcapacity": (
         _Spec("capacity", Field.BATTERY_CAPACITY, _Kind.ENERGY),
     ),
-    "charge-ischargingcableconnected": (
-        _Spec("value", Field.PLUGGED_IN, _Kind.BOOL),
-    ),
+    "charge-ischargingcableconnected": (_Spec("value", Field.PLUGGED_IN, _Kind.BOOL),),
     "charge-detailedchargingstatus": (
         _Spec("value", Field.CHARGING_STATE, _Kind.CHARGING_STATE),
     ),
@@ -219,7 +217,7 @@ _TIRE_POSITIONS: dict[tuple[int, int], Field] = {
 }
 
 
-class _Dropped(Exception):
+class _DroppedError(Exception):
     """A single field is unusable; carries the reason."""
 
 
@@ -294,7 +292,7 @@ def _finite(value: Any) -> float | None:
 
 def _number(value: Any) -> float:
     if (number := _finite(value)) is None:
-        raise _Dropped("not a finite number")
+        raise _DroppedError("not a finite number")
     return number
 
 
@@ -304,7 +302,7 @@ def _epoch_ms(value: Any) -> datetime | None:
         return None
     try:
         return datetime.fromtimestamp(number / 1000, UTC)
-    except (OverflowError, OSError, ValueError):
+    except OverflowError, OSError, ValueError:
         return None
 
 
@@ -327,29 +325,29 @@ def _convert(kind: _Kind, raw: Any, unit: str | None) -> Value:
     """Validate and normalise one raw value to the kind's native unit."""
     if kind is _Kind.BOOL:
         if not isinstance(raw, bool):
-            raise _Dropped("not a boolean")
+            raise _DroppedError("not a boolean")
         return raw
     if kind is _Kind.CHARGING_STATE:
         if not isinstance(raw, str):
-            raise _Dropped("not a string")
+            raise _DroppedError("not a string")
         if (state := _CHARGING_STATES.get(raw.upper())) is None:
-            raise _Dropped("unknown charging state")
+            raise _DroppedError("unknown charging state")
         return state
     number = _number(raw)
     if kind is _Kind.FRACTION:
         if not 0 <= number <= 1:
-            raise _Dropped("fraction outside 0-1")
+            raise _DroppedError("fraction outside 0-1")
         return round(number * 100, 6)
     factors = _UNIT_FACTORS[kind]
     key = unit.lower() if isinstance(unit, str) else None
     if key not in factors:
         _LOGGER.debug("Skipping a value in an unknown unit")
-        raise _Dropped("unknown unit")
+        raise _DroppedError("unknown unit")
     number *= factors[key]
     if kind is _Kind.PERCENT and not 0 <= number <= 100:
-        raise _Dropped("percent outside 0-100")
+        raise _DroppedError("percent outside 0-100")
     if number < 0:
-        raise _Dropped("negative value")
+        raise _DroppedError("negative value")
     return number
 
 
@@ -357,9 +355,9 @@ def _location(body: Mapping[str, Any]) -> Location:
     latitude = _number(body.get("latitude"))
     longitude = _number(body.get("longitude"))
     if not -90 <= latitude <= 90:
-        raise _Dropped("latitude outside -90..90")
+        raise _DroppedError("latitude outside -90..90")
     if not -180 <= longitude <= 180:
-        raise _Dropped("longitude outside -180..180")
+        raise _DroppedError("longitude outside -180..180")
     heading = _finite(body.get("heading"))
     return Location(latitude, longitude, None if heading is None else heading % 360)
 
@@ -380,7 +378,9 @@ class _Collector:
             Reading(self.vehicle_id, field, value, unit, at, self.delivery_id)
         )
 
-    def add_error(self, fields: tuple[Field, ...], error: FieldError, at: datetime) -> None:
+    def add_error(
+        self, fields: tuple[Field, ...], error: FieldError, at: datetime
+    ) -> None:
         self.readings.extend(
             Reading(self.vehicle_id, field, None, None, at, self.delivery_id, error)
             for field in fields
@@ -392,7 +392,7 @@ class _Collector:
     def attempt(self, source: str, produce: Callable[[], None]) -> None:
         try:
             produce()
-        except _Dropped as err:
+        except _DroppedError as err:
             self.drop(source, str(err))
 
     def add_specs(
@@ -481,7 +481,9 @@ def _v2_vehicles(
             _v2_item(collector, item, received_at)
         reports.append(
             VehicleReport(
-                VehicleInfo(vehicle_id), collector.delivery_id, tuple(collector.readings)
+                VehicleInfo(vehicle_id),
+                collector.delivery_id,
+                tuple(collector.readings),
             )
         )
         dropped.extend(collector.dropped)
@@ -518,7 +520,11 @@ def _v2_item(collector: _Collector, item: Any, received_at: datetime) -> None:
         return
     imperial = headers.get("sc-unit-system") == "imperial"
     collector.add_specs(
-        path, specs, body, lambda kind: _IMPERIAL_UNIT.get(kind) if imperial else None, at
+        path,
+        specs,
+        body,
+        lambda kind: _IMPERIAL_UNIT.get(kind) if imperial else None,
+        at,
     )
     if path == "/charge" and isinstance(state := body.get("state"), str):
         if (charging_state := _CHARGING_STATES.get(state.upper())) is not None:
@@ -536,7 +542,9 @@ def _field_error(body: Mapping[str, Any]) -> FieldError:
     return FieldError(
         type=_text(body.get("type")) or "UNKNOWN",
         code=_text(body.get("code")),
-        resolution=_text(resolution.get("type")) if isinstance(resolution, dict) else None,
+        resolution=_text(resolution.get("type"))
+        if isinstance(resolution, dict)
+        else None,
     )
 
 
@@ -555,7 +563,9 @@ def _parse_v4(document: dict[str, Any], received_at: datetime) -> Delivery:
     if event_type not in ("VEHICLE_STATE", "VEHICLE_ERROR"):
         raise InvalidDeliveryError("unknown 4.0 eventType")
     mode = _mode(meta.get("mode"))
-    delivered_at = _not_after(_epoch_ms(meta.get("deliveredAt")) or received_at, received_at)
+    delivered_at = _not_after(
+        _epoch_ms(meta.get("deliveredAt")) or received_at, received_at
+    )
     delivery_id = _text(document.get("eventId")) or _text(meta.get("deliveryId")) or ""
     vehicle = _v4_vehicle(_object(data.get("vehicle"), "vehicle"))
     if event_type == "VEHICLE_ERROR":
@@ -564,7 +574,9 @@ def _parse_v4(document: dict[str, Any], received_at: datetime) -> Delivery:
             for raw in _list(data.get("errors"), "errors")
             if (error := _v4_error(raw)) is not None
         )
-        return ErrorDelivery(webhook_id, mode, delivery_id, delivered_at, vehicle, errors)
+        return ErrorDelivery(
+            webhook_id, mode, delivery_id, delivered_at, vehicle, errors
+        )
     collector = _Collector(vehicle.vehicle_id, delivery_id)
     for signal in _list(data.get("signals"), "signals"):
         _v4_signal(collector, signal, delivered_at)
@@ -604,7 +616,9 @@ def _v4_error(raw: Any) -> VehicleError | None:
         type=error_type,
         code=_text(raw.get("code")),
         description=_text(raw.get("description")),
-        resolution=_text(resolution.get("type")) if isinstance(resolution, dict) else None,
+        resolution=_text(resolution.get("type"))
+        if isinstance(resolution, dict)
+        else None,
         state=state,
         signals=tuple(signals),
     )

@@ -1,0 +1,23 @@
+"""Constants of the Smartcar Webhooks integration."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+import logging
+from typing import Final
+
+DOMAIN: Final = "smartcar_webhooks"
+LOGGER = logging.getLogger(__package__)
+
+CONF_MANAGEMENT_TOKEN: Final = "management_token"  # noqa: S105
+CONF_SMARTCAR_WEBHOOK_ID: Final = "smartcar_webhook_id"
+CONF_CLOUDHOOK: Final = "cloudhook"
+CONF_WEBHOOK_URL: Final = "webhook_url"
+
+VERIFY_WINDOW: Final = timedelta(minutes=10)
+MAX_BODY_BYTES: Final = 1024 * 1024
+DEDUPE_MEMORY: Final = 256
+
+ISSUE_VERIFY_REFUSED: Final = "verify_refused"
+
+MANUFACTURER_FALLBACK: Final = "Smartcar"

@@ -1,0 +1,49 @@
+"""Diagnostics: what the integration knows, with secrets and positions redacted."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.components.diagnostics import async_redact_data
+from homeassistant.const import CONF_WEBHOOK_ID
+from homeassistant.core import HomeAssistant
+
+from . import SmartcarConfigEntry
+from .const import CONF_MANAGEMENT_TOKEN, CONF_SMARTCAR_WEBHOOK_ID
+
+TO_REDACT = {CONF_WEBHOOK_ID, CONF_MANAGEMENT_TOKEN, CONF_SMARTCAR_WEBHOOK_ID}
+
+
+async def async_get_config_entry_diagnostics(
+    hass: HomeAssistant, entry: SmartcarConfigEntry
+) -> dict[str, Any]:
+    """Entry settings (redacted) and, per vehicle, which fields have data.
+
+    Vehicle ids, VINs, values and coordinates are left out: only field names,
+    whether each is an error, and times.
+    """
+    store = entry.runtime_data.store
+    return {
+        "entry": async_redact_data(dict(entry.data), TO_REDACT),
+        "verification_window_open": entry.runtime_data.window.is_open,
+        "vehicles": [
+            {
+                "make": vehicle.info.make,
+                "model": vehicle.info.model,
+                "year": vehicle.info.year,
+                "last_update": vehicle.last_update,
+                "last_delivery": vehicle.last_delivery,
+                "fields": {
+                    field.value: (
+                        f"error: {reading.error.type}" if reading.error else "ok"
+                    )
+                    for field, reading in vehicle.readings.items()
+                },
+                "errors": [
+                    {"type": error.type, "code": error.code}
+                    for error in vehicle.active_errors
+                ],
+            }
+            for vehicle in store.vehicles.values()
+        ],
+    }

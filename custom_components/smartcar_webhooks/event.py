@@ -1,0 +1,93 @@
+"""Event entity: charging started, stopped or completed (2.0 eventBased webhooks)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from homeassistant.components.event import EventEntity, EventEntityDescription
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from . import SmartcarConfigEntry
+from .entity import SmartcarEntityDescription, async_setup_vehicle_entities, device_info
+from .smartcar import ChargingEventType
+from .store import KEY_CHARGING_EVENT, VehicleState, VehicleStore
+
+PARALLEL_UPDATES = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class SmartcarEventEntityDescription(SmartcarEntityDescription, EventEntityDescription):
+    """A Smartcar event entity."""
+
+
+EVENTS: tuple[SmartcarEventEntityDescription, ...] = (
+    SmartcarEventEntityDescription(
+        key=KEY_CHARGING_EVENT,
+        event_types=[event_type.value for event_type in ChargingEventType],
+    ),
+)
+
+
+class SmartcarChargingEvent(EventEntity):
+    """Fires when Smartcar reports a charging event."""
+
+    _attr_has_entity_name = True
+    _attr_should_poll = False
+    entity_description: SmartcarEventEntityDescription
+
+    def __init__(
+        self,
+        store: VehicleStore,
+        vehicle: VehicleState,
+        description: SmartcarEventEntityDescription,
+    ) -> None:
+        """Bind the entity to its vehicle."""
+        self._store = store
+        self._vehicle = vehicle
+        self.entity_description = description
+        self._attr_unique_id = f"{vehicle.vehicle_id}_{description.key}"
+        self._attr_translation_key = description.key
+        self._attr_device_info = device_info(vehicle.vehicle_id)
+
+    async def async_added_to_hass(self) -> None:
+        """Follow the store; fire for an event that created this entity."""
+        await super().async_added_to_hass()
+        self.async_on_remove(
+            self._store.async_add_listener(
+                self._vehicle.vehicle_id, KEY_CHARGING_EVENT, self._handle_event
+            )
+        )
+        if self._vehicle.last_charging_event is not None and self.state is None:
+            self._handle_event()
+
+    @callback
+    def _handle_event(self) -> None:
+        if (event := self._vehicle.last_charging_event) is None:
+            return
+        self._trigger_event(event.event_type.value)
+        self.async_write_ha_state()
+
+
+def _has_charging_events(
+    vehicle: VehicleState, _description: SmartcarEventEntityDescription
+) -> bool:
+    return vehicle.last_charging_event is not None
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: SmartcarConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Set up charging event entities once a vehicle reports charging events."""
+    async_setup_vehicle_entities(
+        hass,
+        entry,
+        Platform.EVENT,
+        EVENTS,
+        SmartcarChargingEvent,
+        async_add_entities,
+        _has_charging_events,
+    )

@@ -1,0 +1,189 @@
+"""The Smartcar callback URI: a Home Assistant webhook with a strict contract.
+
+Per request: body over 1 MiB -> 413; no `SC-Signature` -> only a VERIFY may be
+answered, and only inside a verification window (else 403), anything else 401;
+bad signature -> 401; signed but unparseable -> 400; otherwise 200 once merged.
+The handler never touches the network and never lets an exception escape.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from http import HTTPStatus
+from typing import Any
+
+from aiohttp import ClientError, web
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.util import dt as dt_util
+from homeassistant.util.aiohttp import MockRequest
+
+from .const import LOGGER, MAX_BODY_BYTES, VERIFY_WINDOW
+from .smartcar import (
+    ChargingEvent,
+    DataDelivery,
+    ErrorDelivery,
+    InvalidDeliveryError,
+    VerifyRequest,
+    hash_challenge,
+    parse_delivery,
+    verify_signature,
+)
+
+SIGNATURE_HEADER = "SC-Signature"
+MAX_CHALLENGE_LENGTH = 1024
+
+type Handler = Callable[[HomeAssistant, str, web.Request], Awaitable[web.Response]]
+type DeliveryReceiver = Callable[[DataDelivery | ErrorDelivery | ChargingEvent], bool]
+
+
+class VerificationWindow:
+    """A limited time during which Smartcar's VERIFY challenge is answered.
+
+    Answering a VERIFY is an HMAC of the challenge with the management token,
+    the same construction as a delivery's signature: outside a window the
+    webhook must not answer, or anyone knowing the URL could have bodies signed.
+    """
+
+    def __init__(
+        self, on_verified: Callable[[VerifyRequest], None] | None = None
+    ) -> None:
+        """Start closed; `on_verified` is told of every answered VERIFY."""
+        self._on_verified = on_verified
+        self._closes_at: datetime | None = None
+        self._waiters: list[asyncio.Future[VerifyRequest]] = []
+
+    @property
+    def is_open(self) -> bool:
+        """Whether a VERIFY would be answered now."""
+        return self._closes_at is not None and dt_util.utcnow() < self._closes_at
+
+    @callback
+    def open(self) -> None:
+        """Open (or extend) the window for ten minutes."""
+        self._closes_at = dt_util.utcnow() + VERIFY_WINDOW
+
+    @callback
+    def close(self) -> None:
+        """Close the window."""
+        self._closes_at = None
+
+    @callback
+    def verified(self, request: VerifyRequest) -> None:
+        """A VERIFY was answered: close the window and wake whoever waits."""
+        self.close()
+        if self._on_verified is not None:
+            self._on_verified(request)
+        for waiter in self._waiters:
+            if not waiter.done():
+                waiter.set_result(request)
+        self._waiters.clear()
+
+    async def async_wait(self) -> VerifyRequest:
+        """Open the window and wait for a VERIFY; TimeoutError after ten minutes."""
+        self.open()
+        waiter: asyncio.Future[VerifyRequest] = (
+            asyncio.get_running_loop().create_future()
+        )
+        self._waiters.append(waiter)
+        try:
+            async with asyncio.timeout(VERIFY_WINDOW.total_seconds()):
+                return await waiter
+        finally:
+            if waiter in self._waiters:
+                self._waiters.remove(waiter)
+            if not self._waiters:
+                self.close()
+
+
+def is_safe_challenge(challenge: str) -> bool:
+    """Whether answering this challenge cannot sign a delivery body.
+
+    A delivery body is a JSON object: refuse anything that could be one (or an
+    array), and anything with a quote.
+    """
+    return (
+        len(challenge) <= MAX_CHALLENGE_LENGTH
+        and challenge.lstrip()[:1] not in ("{", "[")
+        and '"' not in challenge
+    )
+
+
+def _json(status: HTTPStatus, payload: dict[str, Any]) -> web.Response:
+    return web.json_response(payload, status=status)
+
+
+async def read_body(request: web.Request | MockRequest) -> bytes | None:
+    """Read at most 1 MiB of the raw body; None when it is larger.
+
+    Cloudhook requests (`MockRequest`) have no `read()` and no content length;
+    both kinds have `content.read(n)`.
+    """
+    length = getattr(request, "content_length", None)
+    if length is not None and length > MAX_BODY_BYTES:
+        return None
+    body = bytearray()
+    while len(body) <= MAX_BODY_BYTES:
+        chunk = await request.content.read(MAX_BODY_BYTES + 1 - len(body))
+        if not chunk:
+            return bytes(body)
+        body += chunk
+    return None
+
+
+@callback
+def async_create_handler(
+    management_token: str,
+    window: VerificationWindow,
+    receive: DeliveryReceiver,
+    on_verify_refused: Callable[[], None],
+) -> Handler:
+    """Build the webhook handler for one management token."""
+
+    def answer_verify(request: VerifyRequest) -> web.Response:
+        if not window.is_open or not is_safe_challenge(request.challenge):
+            LOGGER.info("Refused a Smartcar VERIFY outside a verification window")
+            on_verify_refused()
+            return _json(HTTPStatus.FORBIDDEN, {"error": "verification not open"})
+        answer = hash_challenge(management_token, request.challenge)
+        window.verified(request)
+        LOGGER.info("Answered Smartcar's VERIFY challenge")
+        return _json(HTTPStatus.OK, {"challenge": answer})
+
+    async def handle(
+        hass: HomeAssistant, webhook_id: str, request: web.Request
+    ) -> web.Response:
+        try:
+            body = await read_body(request)
+        except ClientError, OSError, ValueError:
+            return _json(HTTPStatus.BAD_REQUEST, {"error": "unreadable body"})
+        if body is None:
+            LOGGER.debug("Rejected a webhook body over %s bytes", MAX_BODY_BYTES)
+            return _json(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, {"error": "too large"})
+
+        signature = request.headers.get(SIGNATURE_HEADER)
+        if signature is not None and not verify_signature(
+            management_token, body, signature
+        ):
+            LOGGER.debug("Rejected a webhook request with a wrong signature")
+            return _json(HTTPStatus.UNAUTHORIZED, {"error": "bad signature"})
+
+        try:
+            delivery = parse_delivery(body, received_at=dt_util.utcnow())
+        except InvalidDeliveryError as err:
+            if signature is None:
+                LOGGER.debug("Rejected an unsigned webhook request")
+                return _json(HTTPStatus.UNAUTHORIZED, {"error": "missing signature"})
+            LOGGER.warning("Rejected a signed Smartcar delivery: %s", err)
+            return _json(HTTPStatus.BAD_REQUEST, {"error": str(err)})
+
+        if isinstance(delivery, VerifyRequest):
+            return answer_verify(delivery)
+        if signature is None:
+            LOGGER.debug("Rejected an unsigned webhook request")
+            return _json(HTTPStatus.UNAUTHORIZED, {"error": "missing signature"})
+        applied = receive(delivery)
+        return _json(HTTPStatus.OK, {"status": "ok" if applied else "duplicate"})
+
+    return handle

@@ -1,0 +1,102 @@
+"""Shared fixtures.
+
+The integration is imported first, so the `hass` fixture loads this project's
+`custom_components` rather than the test plugin's own testing package.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Generator
+import json
+from pathlib import Path
+from typing import Any
+
+from aiohttp import ClientResponse
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+
+from custom_components.smartcar_webhooks.const import (
+    CONF_MANAGEMENT_TOKEN,
+    DOMAIN,
+)
+from custom_components.smartcar_webhooks.smartcar import sign_body
+from homeassistant.const import CONF_WEBHOOK_ID
+from homeassistant.core import HomeAssistant
+
+FIXTURES = Path(__file__).parent / "fixtures"
+MANAGEMENT_TOKEN = "test-management-token"
+WEBHOOK_ID = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+type PostDelivery = Callable[..., Awaitable[ClientResponse]]
+
+
+def load_fixture(name: str) -> dict[str, Any]:
+    """A JSON fixture of tests/fixtures as a dict."""
+    return json.loads((FIXTURES / name).read_text())
+
+
+@pytest.fixture(autouse=True)
+def auto_enable_custom_integrations(
+    enable_custom_integrations: None,
+) -> Generator[None]:
+    """Let Home Assistant load custom_components/ in every test."""
+    return
+
+
+@pytest.fixture
+def config_entry() -> MockConfigEntry:
+    """A webhook-only entry: just the two contract keys."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title="Smartcar",
+        unique_id="smartcar-webhook-id",
+        data={CONF_WEBHOOK_ID: WEBHOOK_ID, CONF_MANAGEMENT_TOKEN: MANAGEMENT_TOKEN},
+    )
+
+
+@pytest.fixture
+async def setup_entry(
+    hass: HomeAssistant, config_entry: MockConfigEntry
+) -> MockConfigEntry:
+    """The entry, added and set up."""
+    config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    return config_entry
+
+
+@pytest.fixture
+async def post_delivery(
+    hass: HomeAssistant, hass_client_no_auth: ClientSessionGenerator
+) -> PostDelivery:
+    """POST a body to the webhook, signed with the management token by default."""
+    client = await hass_client_no_auth()
+
+    async def post(
+        body: dict[str, Any] | bytes | str,
+        *,
+        sign: bool = True,
+        signature: str | None = None,
+        webhook_id: str = WEBHOOK_ID,
+        method: str = "POST",
+    ) -> ClientResponse:
+        raw = (
+            json.dumps(body).encode()
+            if isinstance(body, dict)
+            else body.encode()
+            if isinstance(body, str)
+            else body
+        )
+        headers = {"Content-Type": "application/json"}
+        if signature is not None:
+            headers["SC-Signature"] = signature
+        elif sign:
+            headers["SC-Signature"] = sign_body(MANAGEMENT_TOKEN, raw)
+        response = await client.request(
+            method, f"/api/webhook/{webhook_id}", data=raw, headers=headers
+        )
+        await hass.async_block_till_done()
+        return response
+
+    return post
