@@ -164,5 +164,5 @@ async def async_remove_config_entry_device(
     """Let the user remove a vehicle; it comes back with its next delivery."""
     for domain, vehicle_id in device.identifiers:
         if domain == DOMAIN:
-            entry.runtime_data.store.vehicles.pop(vehicle_id, None)
+            entry.runtime_data.store.async_remove_vehicle(vehicle_id)
     return True

@@ -9,7 +9,7 @@ from typing import Final
 DOMAIN: Final = "smartcar_webhooks"
 LOGGER = logging.getLogger(__package__)
 
-CONF_MANAGEMENT_TOKEN: Final = "management_token"  # noqa: S105
+CONF_MANAGEMENT_TOKEN: Final = "management_token"
 CONF_SMARTCAR_WEBHOOK_ID: Final = "smartcar_webhook_id"
 CONF_CLOUDHOOK: Final = "cloudhook"
 CONF_WEBHOOK_URL: Final = "webhook_url"
@@ -21,3 +21,18 @@ DEDUPE_MEMORY: Final = 256
 ISSUE_VERIFY_REFUSED: Final = "verify_refused"
 
 MANUFACTURER_FALLBACK: Final = "Smartcar"
+
+OAUTH2_AUTHORIZE: Final = "https://connect.smartcar.com/oauth/authorize"
+OAUTH2_TOKEN: Final = "https://auth.smartcar.com/oauth/token"
+OAUTH2_SCOPES: Final = (
+    "read_vehicle_info",
+    "read_battery",
+    "read_charge",
+    "read_location",
+    "read_odometer",
+    "read_vin",
+    "read_fuel",
+    "read_tires",
+    "read_engine_oil",
+    "read_security",
+)

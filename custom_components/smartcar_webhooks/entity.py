@@ -93,6 +93,15 @@ class StoredReading(ExtraStoredData):
         }
 
 
+def parse_time(value: Any) -> datetime | None:
+    """A restored, timezone-aware time; None for anything else."""
+    try:
+        parsed = dt_util.parse_datetime(str(value))
+    except ValueError:
+        return None
+    return parsed if parsed is not None and parsed.tzinfo is not None else None
+
+
 def device_info(vehicle_id: str) -> DeviceInfo:
     """Link an entity to its vehicle's device (created by the integration)."""
     return DeviceInfo(identifiers={(DOMAIN, vehicle_id)})
@@ -183,7 +192,7 @@ class SmartcarFieldEntity(SmartcarEntity):
         )
 
     def _restore(self, last_state: State, extra: dict[str, Any]) -> None:
-        recorded_at = dt_util.parse_datetime(str(extra.get("recorded_at")))
+        recorded_at = parse_time(extra.get("recorded_at"))
         if recorded_at is None:
             return
         error = FieldError("RESTORED") if extra.get("error") is True else None
@@ -229,7 +238,7 @@ class SmartcarTimestampEntity(SmartcarEntity):
         return self._vehicle.last_delivery
 
     def _restore(self, last_state: State, extra: dict[str, Any]) -> None:
-        self._time = dt_util.parse_datetime(last_state.state)
+        self._time = parse_time(last_state.state)
 
     @callback
     def _update_from_store(self) -> None:
@@ -270,7 +279,7 @@ def async_setup_vehicle_entities[DescriptionT: SmartcarEntityDescription](
         )
         if registry_entry.domain == platform_domain
     }
-    created: set[str] = set()
+    created = store.entity_unique_ids
 
     @callback
     def add(vehicle: VehicleState) -> None:

@@ -64,8 +64,8 @@ class SmartcarChargingEvent(EventEntity):
 
     @callback
     def _handle_event(self) -> None:
-        if (event := self._vehicle.last_charging_event) is None:
-            return
+        event = self._vehicle.last_charging_event
+        assert event is not None  # only ever notified after a charging event
         self._trigger_event(event.event_type.value)
         self.async_write_ha_state()
 

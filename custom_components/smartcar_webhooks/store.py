@@ -101,7 +101,8 @@ class VehicleStore:
     def __init__(self) -> None:
         """Start empty; known vehicles are added at setup."""
         self.vehicles: dict[str, VehicleState] = {}
-        self.webhook_id: str | None = None
+        # Unique ids of the entities the platforms made, so none is made twice.
+        self.entity_unique_ids: set[str] = set()
         self._listeners: dict[tuple[str, str], list[Listener]] = {}
         self._device_listeners: list[VehicleListener] = []
         self._new_keys_listeners: list[VehicleListener] = []
@@ -116,6 +117,17 @@ class VehicleStore:
         state = VehicleState(info.vehicle_id, info)
         self.vehicles[info.vehicle_id] = state
         return state, True
+
+    @callback
+    def async_remove_vehicle(self, vehicle_id: str) -> None:
+        """Forget a vehicle; its next delivery brings it back, entities included."""
+        self.vehicles.pop(vehicle_id, None)
+        prefix = f"{vehicle_id}_"
+        self.entity_unique_ids -= {
+            unique_id
+            for unique_id in self.entity_unique_ids
+            if unique_id.startswith(prefix)
+        }
 
     @callback
     def async_add_device_listener(self, listener: VehicleListener) -> CALLBACK_TYPE:

@@ -101,10 +101,12 @@ def is_safe_challenge(challenge: str) -> bool:
     """Whether answering this challenge cannot sign a delivery body.
 
     A delivery body is a JSON object: refuse anything that could be one (or an
-    array), and anything with a quote.
+    array), anything with a quote, and anything but printable ASCII.
     """
     return (
         len(challenge) <= MAX_CHALLENGE_LENGTH
+        and challenge.isascii()
+        and challenge.isprintable()
         and challenge.lstrip()[:1] not in ("{", "[")
         and '"' not in challenge
     )
@@ -123,9 +125,11 @@ async def read_body(request: web.Request | MockRequest) -> bytes | None:
     length = getattr(request, "content_length", None)
     if length is not None and length > MAX_BODY_BYTES:
         return None
+    # MockRequest.content makes a new reader on every access: take it once.
+    content = request.content
     body = bytearray()
     while len(body) <= MAX_BODY_BYTES:
-        chunk = await request.content.read(MAX_BODY_BYTES + 1 - len(body))
+        chunk = await content.read(MAX_BODY_BYTES + 1 - len(body))
         if not chunk:
             return bytes(body)
         body += chunk

@@ -16,7 +16,8 @@ def _hex_hmac(amt: str, message: bytes) -> str:
 
 def hash_challenge(amt: str, challenge: str) -> str:
     """Return the answer to a VERIFY challenge: hex HMAC-SHA256(AMT, challenge)."""
-    return _hex_hmac(amt, challenge.encode())
+    # surrogatepass: total on any str a JSON body can carry (lone surrogates too).
+    return _hex_hmac(amt, challenge.encode("utf-8", "surrogatepass"))
 
 
 def sign_body(amt: str, body: bytes) -> str:
@@ -26,7 +27,7 @@ def sign_body(amt: str, body: bytes) -> str:
 
 def verify_signature(amt: str, body: bytes, signature: str | None) -> bool:
     """Check `SC-Signature` over the raw body bytes in constant time."""
-    if not signature:
+    if not signature or not signature.isascii():
         return False
     expected = _hex_hmac(amt, body)
     return hmac.compare_digest(expected.encode(), signature.strip().lower().encode())
