@@ -313,7 +313,13 @@ def _iso_time(value: Any) -> datetime | None:
         parsed = datetime.fromisoformat(value)
     except ValueError:
         return None
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+    try:
+        # Normalised to UTC: an offset near year 1 or 9999 may not be representable.
+        return (
+            parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+        ).astimezone(UTC)
+    except OverflowError:
+        return None
 
 
 def _not_after(recorded_at: datetime, received_at: datetime) -> datetime:
@@ -344,6 +350,8 @@ def _convert(kind: _Kind, raw: Any, unit: str | None) -> Value:
         _LOGGER.debug("Skipping a value in an unknown unit")
         raise _DroppedError("unknown unit")
     number *= factors[key]
+    if not math.isfinite(number):
+        raise _DroppedError("not a finite number")
     if kind is _Kind.PERCENT and not 0 <= number <= 100:
         raise _DroppedError("percent outside 0-100")
     if number < 0:
@@ -607,7 +615,7 @@ def _v4_error(raw: Any) -> VehicleError | None:
     signals: list[str] = []
     raw_signals = raw.get("signals")
     for signal in raw_signals if isinstance(raw_signals, list) else ():
-        if isinstance(signal, str):
+        if isinstance(signal, str) and signal:
             signals.append(signal)
         elif isinstance(signal, dict) and (code := _text(signal.get("code"))):
             signals.append(code)

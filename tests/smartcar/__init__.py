@@ -1,0 +1,1 @@
+"""Tests of the pure Smartcar library (custom_components/smartcar_webhooks/smartcar)."""

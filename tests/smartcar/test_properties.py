@@ -1,0 +1,437 @@
+"""Properties: `parse_delivery` is total and never lets an impossible value through."""
+
+from __future__ import annotations
+
+import copy
+from datetime import UTC, datetime
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from custom_components.smartcar_webhooks.smartcar import (
+    ChargingEvent,
+    ChargingState,
+    DataDelivery,
+    Delivery,
+    ErrorDelivery,
+    Field,
+    InvalidDeliveryError,
+    Location,
+    Reading,
+    Unit,
+    VerifyRequest,
+    parse_delivery,
+    sign_body,
+    verify_signature,
+)
+
+RECEIVED_AT = datetime(2026, 1, 1, tzinfo=UTC)
+FIXTURES = Path(__file__).parent.parent / "fixtures"
+VALID_FIXTURES = (
+    "v2_verify.json",
+    "v2_dynamic.json",
+    "v2_scheduled_imperial.json",
+    "v2_event_based.json",
+    "v4_verify.json",
+    "v4_vehicle_state.json",
+    "v4_vehicle_error.json",
+)
+DATA_FIXTURES = (
+    "v2_dynamic.json",
+    "v2_scheduled_imperial.json",
+    "v4_vehicle_state.json",
+)
+DOCUMENTS = {
+    name: json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+    for name in VALID_FIXTURES
+}
+
+PROPERTY_SETTINGS = settings(
+    max_examples=200,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+
+PERCENT_FIELDS = {
+    Field.BATTERY_LEVEL,
+    Field.CHARGE_LIMIT,
+    Field.FUEL_LEVEL,
+    Field.OIL_LIFE,
+}
+NON_NEGATIVE_FIELDS = {
+    Field.RANGE: Unit.KILOMETERS,
+    Field.ODOMETER: Unit.KILOMETERS,
+    Field.FUEL_RANGE: Unit.KILOMETERS,
+    Field.FUEL_AMOUNT: Unit.LITERS,
+    Field.BATTERY_CAPACITY: Unit.KILOWATT_HOURS,
+    Field.TIRE_PRESSURE_FRONT_LEFT: Unit.KILOPASCAL,
+    Field.TIRE_PRESSURE_FRONT_RIGHT: Unit.KILOPASCAL,
+    Field.TIRE_PRESSURE_BACK_LEFT: Unit.KILOPASCAL,
+    Field.TIRE_PRESSURE_BACK_RIGHT: Unit.KILOPASCAL,
+}
+BOOL_FIELDS = {Field.PLUGGED_IN, Field.CHARGING, Field.LOCKED}
+
+# Keys and values Smartcar uses, so random documents reach past the first checks.
+KNOWN_KEYS = sorted(
+    {
+        "eventType",
+        "eventName",
+        "eventId",
+        "data",
+        "payload",
+        "meta",
+        "vehicle",
+        "vehicles",
+        "vehicleId",
+        "requestId",
+        "id",
+        "signals",
+        "errors",
+        "code",
+        "body",
+        "status",
+        "value",
+        "unit",
+        "path",
+        "headers",
+        "challenge",
+        "latitude",
+        "longitude",
+        "heading",
+        "values",
+        "row",
+        "column",
+        "tirePressure",
+        "oemUpdatedAt",
+        "retrievedAt",
+        "deliveredAt",
+        "sc-data-age",
+        "sc-unit-system",
+        "percentRemaining",
+        "range",
+        "state",
+        "type",
+    }
+)
+KNOWN_TEXT = [
+    "VERIFY",
+    "VEHICLE_STATE",
+    "VEHICLE_ERROR",
+    "verify",
+    "dynamic",
+    "scheduled",
+    "eventBased",
+    "CHARGING_STARTED",
+    "ERROR",
+    "RESOLVED",
+    "CHARGING",
+    "imperial",
+    "/battery",
+    "/charge",
+    "/location",
+    "/tires/pressure",
+    "/fuel",
+    "tractionbattery-stateofcharge",
+    "tractionbattery-range",
+    "odometer-traveleddistance",
+    "location-preciselocation",
+    "wheel-tires",
+    "charge-chargelimits",
+    "km",
+    "miles",
+    "psi",
+    "bar",
+    "gallons",
+    "percent",
+    "2025-12-14T08:00:00Z",
+    "2030-01-01T00:00:00+14:00",
+    "0001-01-01T00:00:00-12:00",
+    "0001-01-01T00:00:00+14:00",
+    "\ud800",
+]
+EDGE_NUMBERS = [
+    0,
+    -0.0,
+    -1,
+    0.5,
+    1,
+    100,
+    101,
+    90,
+    91,
+    -181,
+    180,
+    1e-320,
+    1e307,
+    1.7e308,
+    -1.7e308,
+    math.nan,
+    math.inf,
+    -math.inf,
+    10**400,
+    -(10**400),
+    1765699200000,
+    253402300800000,
+]
+
+# An AMT is typed into a form: any text that UTF-8 can encode.
+UTF8 = st.characters(codec="utf-8")
+
+scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats()
+    | st.text(max_size=20)
+    | st.sampled_from(EDGE_NUMBERS)
+    | st.sampled_from(KNOWN_TEXT)
+)
+numbers = (
+    st.floats()
+    | st.integers()
+    | st.sampled_from(EDGE_NUMBERS)
+    | st.floats(min_value=1e306, allow_nan=False, allow_infinity=False)
+)
+keys = st.sampled_from(KNOWN_KEYS) | st.text(max_size=8)
+json_values = st.recursive(
+    scalars,
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(keys, children, max_size=5)
+    ),
+    max_leaves=25,
+)
+
+
+def _parse(body: str | bytes) -> Delivery | None:
+    """Parse at the fixed clock; None when the body is refused."""
+    try:
+        return parse_delivery(body, received_at=RECEIVED_AT)
+    except InvalidDeliveryError:
+        return None
+
+
+def _check_reading(reading: Reading) -> None:
+    assert reading.recorded_at.tzinfo is not None
+    assert reading.recorded_at <= RECEIVED_AT
+    assert isinstance(reading.vehicle_id, str)
+    assert reading.vehicle_id
+    if reading.error is not None:
+        assert reading.value is None
+        assert reading.unit is None
+        assert isinstance(reading.error.type, str)
+        assert reading.error.type
+        return
+    value = reading.value
+    if reading.field in PERCENT_FIELDS:
+        assert isinstance(value, float)
+        assert math.isfinite(value)
+        assert 0 <= value <= 100
+        assert reading.unit is Unit.PERCENT
+    elif reading.field in NON_NEGATIVE_FIELDS:
+        assert isinstance(value, float)
+        assert math.isfinite(value), f"{reading.field} is {value}"
+        assert value >= 0
+        assert reading.unit is NON_NEGATIVE_FIELDS[reading.field]
+    elif reading.field in BOOL_FIELDS:
+        assert isinstance(value, bool)
+        assert reading.unit is None
+    elif reading.field is Field.CHARGING_STATE:
+        assert isinstance(value, ChargingState)
+        assert reading.unit is None
+    else:
+        assert reading.field is Field.LOCATION
+        assert isinstance(value, Location)
+        assert math.isfinite(value.latitude)
+        assert math.isfinite(value.longitude)
+        assert -90 <= value.latitude <= 90
+        assert -180 <= value.longitude <= 180
+        if value.heading is not None:
+            assert math.isfinite(value.heading)
+            assert 0 <= value.heading < 360
+        assert reading.unit is None
+
+
+def _check_delivery(delivery: Delivery | None) -> None:
+    """Every invariant a returned delivery must hold."""
+    match delivery:
+        case None:
+            return
+        case VerifyRequest():
+            assert isinstance(delivery.challenge, str)
+            assert delivery.challenge
+            assert delivery.version in {"2.0", "4.0"}
+        case DataDelivery():
+            assert delivery.delivered_at <= RECEIVED_AT
+            for report in delivery.vehicles:
+                assert report.vehicle.vehicle_id
+                for reading in report.readings:
+                    assert reading.vehicle_id == report.vehicle.vehicle_id
+                    assert reading.delivery_id == report.delivery_id
+                    _check_reading(reading)
+        case ChargingEvent():
+            assert delivery.vehicle_id
+            assert delivery.event_time <= RECEIVED_AT
+        case ErrorDelivery():
+            assert delivery.vehicle.vehicle_id
+            assert delivery.delivered_at <= RECEIVED_AT
+            for error in delivery.errors:
+                assert error.type
+                assert all(isinstance(s, str) for s in error.signals)
+        case _:
+            raise AssertionError(f"unexpected result {delivery!r}")
+
+
+def _locations(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Every path (keys and indices) to a value nested in `node`."""
+    children: list[tuple[Any, Any]] = []
+    if isinstance(node, dict):
+        children = list(node.items())
+    elif isinstance(node, list):
+        children = list(enumerate(node))
+    found: list[tuple[Any, ...]] = []
+    for key, child in children:
+        found.append((*prefix, key))
+        found.extend(_locations(child, (*prefix, key)))
+    return found
+
+
+def _at(document: Any, location: tuple[Any, ...]) -> Any:
+    node = document
+    for key in location:
+        node = node[key]
+    return node
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+@st.composite
+def damaged_documents(draw: st.DrawFn) -> Any:
+    """A valid fixture with random values replaced and random keys deleted."""
+    document = copy.deepcopy(DOCUMENTS[draw(st.sampled_from(VALID_FIXTURES))])
+    for _ in range(draw(st.integers(min_value=1, max_value=5))):
+        locations = _locations(document)
+        if not locations:
+            break
+        location = draw(st.sampled_from(locations))
+        parent = _at(document, location[:-1])
+        last = location[-1]
+        action = draw(st.sampled_from(["replace", "edge", "delete"]))
+        if action == "replace":
+            parent[last] = draw(json_values)
+        elif action == "edge":
+            parent[last] = draw(st.sampled_from(EDGE_NUMBERS + KNOWN_TEXT))
+        elif isinstance(parent, dict):
+            del parent[last]
+        else:
+            parent.pop(last)
+    return document
+
+
+@st.composite
+def renumbered_documents(draw: st.DrawFn) -> Any:
+    """A valid data delivery with some of its numbers replaced by any number."""
+    document = copy.deepcopy(DOCUMENTS[draw(st.sampled_from(DATA_FIXTURES))])
+    numeric = [
+        location
+        for location in _locations(document)
+        if _is_number(_at(document, location))
+    ]
+    for location in draw(st.lists(st.sampled_from(numeric), min_size=1, max_size=4)):
+        parent = _at(document, location[:-1])
+        parent[location[-1]] = draw(numbers)
+    return document
+
+
+@PROPERTY_SETTINGS
+@given(json_values)
+def test_any_json_value_parses_or_is_refused(value: Any) -> None:
+    _check_delivery(_parse(json.dumps(value)))
+
+
+@PROPERTY_SETTINGS
+@given(
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "eventType": st.sampled_from(["VERIFY", "VEHICLE_STATE", "VEHICLE_ERROR"]),
+            "eventName": st.sampled_from(
+                ["verify", "dynamic", "scheduled", "eventBased"]
+            ),
+            "eventId": json_values,
+            "data": json_values,
+            "payload": json_values,
+            "meta": json_values,
+            "mode": json_values,
+        },
+    )
+)
+def test_any_delivery_shaped_object_parses_or_is_refused(document: Any) -> None:
+    _check_delivery(_parse(json.dumps(document)))
+
+
+@PROPERTY_SETTINGS
+@given(st.binary(max_size=512))
+def test_any_bytes_parse_or_are_refused(body: bytes) -> None:
+    _check_delivery(_parse(body))
+
+
+@PROPERTY_SETTINGS
+@given(st.text(max_size=256))
+def test_any_text_parses_or_is_refused(body: str) -> None:
+    _check_delivery(_parse(body))
+
+
+@PROPERTY_SETTINGS
+@given(damaged_documents())
+def test_damaged_valid_delivery_parses_or_is_refused_and_stays_in_range(
+    document: Any,
+) -> None:
+    _check_delivery(_parse(json.dumps(document)))
+
+
+@PROPERTY_SETTINGS
+@given(renumbered_documents())
+def test_any_number_in_a_valid_delivery_is_kept_in_range_or_dropped(
+    document: Any,
+) -> None:
+    delivery = _parse(json.dumps(document))
+    assert isinstance(delivery, DataDelivery)
+    _check_delivery(delivery)
+
+
+@PROPERTY_SETTINGS
+@given(damaged_documents())
+def test_damaged_valid_delivery_as_bytes_behaves_like_text(document: Any) -> None:
+    text = json.dumps(document)
+    first, second = _parse(text), _parse(text.encode())
+    assert first == second
+
+
+def test_valid_fixtures_pass_the_invariants() -> None:
+    for name, document in DOCUMENTS.items():
+        delivery = _parse(json.dumps(document))
+        assert delivery is not None, name
+        _check_delivery(delivery)
+
+
+@PROPERTY_SETTINGS
+@given(amt=st.text(UTF8, max_size=64), body=st.binary(max_size=256))
+def test_a_body_verifies_with_its_own_signature(amt: str, body: bytes) -> None:
+    assert verify_signature(amt, body, sign_body(amt, body))
+
+
+@PROPERTY_SETTINGS
+@given(
+    amt=st.text(UTF8, min_size=1, max_size=64),
+    body=st.binary(max_size=256),
+    other=st.text(max_size=80),
+)
+def test_no_other_text_verifies(amt: str, body: bytes, other: str) -> None:
+    good = sign_body(amt, body)
+    if other.strip().lower() != good:
+        assert not verify_signature(amt, body, other)
