@@ -12,17 +12,14 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import ClientResponse
+from homeassistant.const import CONF_WEBHOOK_ID
+from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.smartcar_webhooks.const import (
-    CONF_MANAGEMENT_TOKEN,
-    DOMAIN,
-)
+from custom_components.smartcar_webhooks.const import CONF_MANAGEMENT_TOKEN, DOMAIN
 from custom_components.smartcar_webhooks.smartcar import sign_body
-from homeassistant.const import CONF_WEBHOOK_ID
-from homeassistant.core import HomeAssistant
 
 FIXTURES = Path(__file__).parent / "fixtures"
 MANAGEMENT_TOKEN = "test-management-token"

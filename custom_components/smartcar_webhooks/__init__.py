@@ -52,11 +52,20 @@ class SmartcarData:
 type SmartcarConfigEntry = ConfigEntry[SmartcarData]
 
 
+# Makes that are acronyms keep their capitals; Smartcar sends every make in capitals.
+ACRONYM_MAKES = frozenset({"BMW", "BYD", "DS", "GMC", "MG", "RAM"})
+
+
+def make_name(make: str) -> str:
+    """A make as people write it: "Volkswagen", "Mercedes-Benz", "BMW"."""
+    return make if make.upper() in ACRONYM_MAKES else make.title()
+
+
 def vehicle_name(info: VehicleInfo) -> str:
     """A readable device name: "Polestar 2", "Volkswagen ID.4", else a short id."""
     if info.model:
         if info.make and not info.model.lower().startswith(info.make.lower()):
-            return f"{info.make.title()} {info.model}"
+            return f"{make_name(info.make)} {info.model}"
         return info.model
     return f"Smartcar vehicle {info.vehicle_id[:8]}"
 
@@ -97,7 +106,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmartcarConfigEntry) -> 
             config_entry_id=entry.entry_id,
             identifiers={(DOMAIN, vehicle.vehicle_id)},
             name=vehicle_name(info),
-            manufacturer=info.make.title() if info.make else MANUFACTURER_FALLBACK,
+            manufacturer=make_name(info.make) if info.make else MANUFACTURER_FALLBACK,
             model=model,
         )
 

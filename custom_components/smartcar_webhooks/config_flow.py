@@ -8,7 +8,7 @@ from typing import Any
 
 from aiohttp.hdrs import METH_POST
 from homeassistant.components import webhook
-from homeassistant.config_entries import ConfigFlow, ConfigFlowResult
+from homeassistant.config_entries import ConfigEntry, ConfigFlow, ConfigFlowResult
 from homeassistant.const import CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.network import NoURLAvailableError
@@ -42,7 +42,7 @@ DEFAULT_TITLE = "Smartcar"
 
 
 class CallbackUrlError(Exception):
-    """No callback URI Smartcar can deliver to; the message is the form error key."""
+    """The form cannot go on; the message is the form error key."""
 
 
 async def async_callback_url(hass: HomeAssistant, webhook_id: str) -> tuple[str, bool]:
@@ -86,18 +86,18 @@ class SmartcarWebhooksConfigFlow(ConfigFlow, domain=DOMAIN):
         if user_input is not None:
             self._token = user_input[CONF_MANAGEMENT_TOKEN].strip()
             webhook_id = webhook.async_generate_id()
-            try:
-                url, cloudhook = await async_callback_url(self.hass, webhook_id)
-            except CallbackUrlError as err:
-                errors["base"] = str(err)
+            if not self._token:
+                errors["base"] = "empty_token"
             else:
-                self._webhook_id, self._webhook_url, self._cloudhook = (
-                    webhook_id,
-                    url,
-                    cloudhook,
-                )
-                self._register_webhook()
-                return await self.async_step_verify()
+                try:
+                    url, cloudhook = await async_callback_url(self.hass, webhook_id)
+                except CallbackUrlError as err:
+                    errors["base"] = str(err)
+                else:
+                    self._webhook_id, self._webhook_url = webhook_id, url
+                    self._cloudhook = cloudhook
+                    self._register_webhook()
+                    return await self.async_step_verify()
         return self.async_show_form(
             step_id="user", data_schema=STEP_USER_SCHEMA, errors=errors
         )
@@ -163,11 +163,21 @@ class SmartcarWebhooksConfigFlow(ConfigFlow, domain=DOMAIN):
             smartcar_webhook_id or hashlib.sha256(self._token.encode()).hexdigest()[:32]
         )
         self._unregister_webhook()
-        if self._cloudhook and any(
-            entry.unique_id == self.unique_id for entry in self._async_current_entries()
-        ):
-            await self._async_delete_cloudhook()
-        self._abort_if_unique_id_configured()
+        if existing := self._async_entry_for_unique_id():
+            # Smartcar now delivers to the URI it just verified: move the entry there.
+            if existing.data.get(CONF_CLOUDHOOK) and (
+                existing.data[CONF_WEBHOOK_ID] != self._webhook_id
+            ):
+                await async_delete_cloudhook(self.hass, existing.data[CONF_WEBHOOK_ID])
+            updates = {
+                CONF_WEBHOOK_ID: self._webhook_id,
+                CONF_MANAGEMENT_TOKEN: self._token,
+                CONF_CLOUDHOOK: self._cloudhook,
+            }
+            self._cloudhook = False  # now owned by the entry
+            return self.async_update_reload_and_abort(
+                existing, data_updates=updates, reason="already_configured"
+            )
         data: dict[str, Any] = {
             CONF_WEBHOOK_ID: self._webhook_id,
             CONF_MANAGEMENT_TOKEN: self._token,
@@ -177,6 +187,12 @@ class SmartcarWebhooksConfigFlow(ConfigFlow, domain=DOMAIN):
             data[CONF_SMARTCAR_WEBHOOK_ID] = smartcar_webhook_id
         self._cloudhook = False  # now owned by the entry
         return self.async_create_entry(title=DEFAULT_TITLE, data=data)
+
+    @callback
+    def _async_entry_for_unique_id(self) -> ConfigEntry | None:
+        return self.hass.config_entries.async_entry_for_domain_unique_id(
+            DOMAIN, str(self.unique_id)
+        )
 
     async def _async_delete_cloudhook(self) -> None:
         self._cloudhook = False

@@ -12,6 +12,8 @@ LOGGER = logging.getLogger(__package__)
 CONF_MANAGEMENT_TOKEN: Final = "management_token"
 CONF_SMARTCAR_WEBHOOK_ID: Final = "smartcar_webhook_id"
 CONF_CLOUDHOOK: Final = "cloudhook"
+CONF_VEHICLES: Final = "vehicles"
+CONF_SMARTCAR_USER_ID: Final = "smartcar_user_id"
 CONF_WEBHOOK_URL: Final = "webhook_url"
 
 VERIFY_WINDOW: Final = timedelta(minutes=10)

@@ -3,6 +3,14 @@
 Nothing here imports Home Assistant; the integration only adapts it.
 """
 
+from .client import (
+    SmartcarApiError,
+    SmartcarAuthError,
+    SmartcarClient,
+    SmartcarConnectionError,
+    SmartcarRateLimitError,
+    SmartcarServerError,
+)
 from .errors import InvalidDeliveryError, SmartcarError
 from .models import (
     ChargingEvent,
@@ -43,7 +51,13 @@ __all__ = [
     "Location",
     "Mode",
     "Reading",
+    "SmartcarApiError",
+    "SmartcarAuthError",
+    "SmartcarClient",
+    "SmartcarConnectionError",
     "SmartcarError",
+    "SmartcarRateLimitError",
+    "SmartcarServerError",
     "Unit",
     "Value",
     "VehicleError",
