@@ -15,10 +15,17 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr, issue_registry as ir
 
 from .cloudhook import async_delete_cloudhook
+from .connect import (
+    async_setup_token_upkeep,
+    async_unsubscribe,
+    has_connect,
+    known_vehicle_ids,
+)
 from .const import (
     CONF_CLOUDHOOK,
     CONF_MANAGEMENT_TOKEN,
     CONF_SMARTCAR_WEBHOOK_ID,
+    CONF_VEHICLES,
     DOMAIN,
     ISSUE_VERIFY_REFUSED,
     MANUFACTURER_FALLBACK,
@@ -27,6 +34,7 @@ from .smartcar import (
     ChargingEvent,
     DataDelivery,
     ErrorDelivery,
+    ErrorState,
     VehicleInfo,
     VerifyRequest,
 )
@@ -112,6 +120,19 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmartcarConfigEntry) -> 
 
     # Registered before the platforms, so a device exists before its entities.
     entry.async_on_unload(store.async_add_device_listener(update_device))
+    for vehicle_id, record in entry.data.get(CONF_VEHICLES, {}).items():
+        # Subscribed through Connect: the device exists before the first delivery.
+        info = VehicleInfo(
+            vehicle_id, record.get("make"), record.get("model"), record.get("year")
+        )
+        vehicle, _new = store.vehicle(info)
+        if (
+            device_registry.async_get_device_by_identifier(
+                (DOMAIN, vehicle_id), entry.entry_id
+            )
+            is None
+        ):
+            update_device(vehicle)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
 
     @callback
@@ -125,7 +146,18 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmartcarConfigEntry) -> 
                 entry,
                 data={**entry.data, CONF_SMARTCAR_WEBHOOK_ID: delivery.webhook_id},
             )
-        return store.async_apply(delivery)
+        applied = store.async_apply(delivery)
+        if (
+            applied
+            and isinstance(delivery, ErrorDelivery)
+            and has_connect(entry)
+            and any(
+                error.resolution == "REAUTHENTICATE" and error.state is ErrorState.ERROR
+                for error in delivery.errors
+            )
+        ):
+            entry.async_start_reauth(hass)
+        return applied
 
     @callback
     def on_verify_refused() -> None:
@@ -152,6 +184,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmartcarConfigEntry) -> 
         allowed_methods=[METH_POST],
     )
     entry.async_on_unload(lambda: webhook_unregister(hass, webhook_id))
+    async_setup_token_upkeep(hass, entry)
     return True
 
 
@@ -161,8 +194,12 @@ async def async_unload_entry(hass: HomeAssistant, entry: SmartcarConfigEntry) ->
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: SmartcarConfigEntry) -> None:
-    """Delete the cloudhook and the repair issue of a removed entry."""
+    """Unsubscribe every known vehicle, delete the cloudhook and the repair issue.
+
+    Unsubscribing failures are logged and never block the removal.
+    """
     ir.async_delete_issue(hass, DOMAIN, verify_refused_issue_id(entry))
+    await async_unsubscribe(hass, entry, known_vehicle_ids(hass, entry))
     if entry.data.get(CONF_CLOUDHOOK):
         await async_delete_cloudhook(hass, entry.data[CONF_WEBHOOK_ID])
 

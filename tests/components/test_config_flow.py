@@ -110,6 +110,17 @@ async def start_flow(hass: HomeAssistant, token: str = MANAGEMENT_TOKEN) -> Any:
     )
 
 
+async def continue_after_verify(hass: HomeAssistant, result: Any) -> Any:
+    """Go on after the progress step; at the menu, finish in webhook-only mode."""
+    result = await hass.config_entries.flow.async_configure(result["flow_id"])
+    if result["type"] is FlowResultType.MENU:
+        assert result["menu_options"] == ["connect", "webhook_only"]
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {"next_step_id": "webhook_only"}
+        )
+    return result
+
+
 def flow_webhook_id(result: Any) -> str:
     """The Home Assistant webhook id inside the progress step's callback URI."""
     url: str = result["description_placeholders"]["webhook_url"]
@@ -165,7 +176,7 @@ async def test_verify_answered_and_entry_created(
         "challenge": hash_challenge(MANAGEMENT_TOKEN, challenge)
     }
     await hass.async_block_till_done()
-    result = await hass.config_entries.flow.async_configure(result["flow_id"])
+    result = await continue_after_verify(hass, result)
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == "Smartcar"
     assert result["data"] == {
@@ -188,7 +199,7 @@ async def test_verify_without_webhook_id_uses_token_hash_as_unique_id(
     response = await post_delivery(body, sign=False, webhook_id=flow_webhook_id(result))
     assert response.status == HTTPStatus.OK
     await hass.async_block_till_done()
-    result = await hass.config_entries.flow.async_configure(result["flow_id"])
+    result = await continue_after_verify(hass, result)
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert CONF_SMARTCAR_WEBHOOK_ID not in result["data"]
@@ -210,7 +221,7 @@ async def test_same_smartcar_webhook_aborts_already_configured(
         load_fixture("v4_verify.json"), sign=False, webhook_id=webhook_id
     )
     await hass.async_block_till_done()
-    result = await hass.config_entries.flow.async_configure(result["flow_id"])
+    result = await continue_after_verify(hass, result)
 
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "already_configured"
@@ -229,7 +240,7 @@ async def test_no_verify_in_ten_minutes_shows_verify_timeout(
     freezer.tick(timedelta(minutes=10, seconds=1))
     async_fire_time_changed(hass)
     await hass.async_block_till_done()
-    result = await hass.config_entries.flow.async_configure(result["flow_id"])
+    result = await continue_after_verify(hass, result)
 
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "verify_timeout"
@@ -245,7 +256,7 @@ async def test_verify_timeout_form_shows_the_callback_uri(
     freezer.tick(timedelta(minutes=10, seconds=1))
     async_fire_time_changed(hass)
     await hass.async_block_till_done()
-    result = await hass.config_entries.flow.async_configure(result["flow_id"])
+    result = await continue_after_verify(hass, result)
 
     assert result["description_placeholders"] == {"webhook_url": url}
 
@@ -275,7 +286,7 @@ async def test_submitting_verify_timeout_waits_again_and_verify_finishes(
     freezer.tick(timedelta(minutes=10, seconds=1))
     async_fire_time_changed(hass)
     await hass.async_block_till_done()
-    result = await hass.config_entries.flow.async_configure(result["flow_id"])
+    result = await continue_after_verify(hass, result)
     assert result["step_id"] == "verify_timeout"
 
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
@@ -286,7 +297,7 @@ async def test_submitting_verify_timeout_waits_again_and_verify_finishes(
     )
     assert response.status == HTTPStatus.OK
     await hass.async_block_till_done()
-    result = await hass.config_entries.flow.async_configure(result["flow_id"])
+    result = await continue_after_verify(hass, result)
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["data"][CONF_WEBHOOK_ID] == webhook_id
@@ -367,7 +378,7 @@ async def test_cloudhook_entry_is_marked_as_cloudhook(
     )
     assert response.status == HTTPStatus.OK
     await hass.async_block_till_done()
-    result = await hass.config_entries.flow.async_configure(result["flow_id"])
+    result = await continue_after_verify(hass, result)
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["data"][CONF_CLOUDHOOK] is True
@@ -454,7 +465,7 @@ async def test_cloudhook_flow_for_configured_webhook_moves_the_entry_to_it(
         load_fixture("v4_verify.json"), sign=False, webhook_id=webhook_id
     )
     await hass.async_block_till_done()
-    result = await hass.config_entries.flow.async_configure(result["flow_id"])
+    result = await continue_after_verify(hass, result)
 
     assert result["reason"] == "already_configured"
     assert existing.data[CONF_WEBHOOK_ID] == webhook_id
@@ -514,7 +525,7 @@ async def test_refused_challenge_leaves_the_flow_window_open(
 
     assert response.status == HTTPStatus.OK
     await hass.async_block_till_done()
-    result = await hass.config_entries.flow.async_configure(result["flow_id"])
+    result = await continue_after_verify(hass, result)
     assert result["type"] is FlowResultType.CREATE_ENTRY
 
 
@@ -527,7 +538,7 @@ async def test_created_entry_takes_over_the_webhook_from_the_flow(
     await post_delivery(
         load_fixture("v4_verify.json"), sign=False, webhook_id=webhook_id
     )
-    result = await hass.config_entries.flow.async_configure(result["flow_id"])
+    result = await continue_after_verify(hass, result)
     await hass.async_block_till_done()
     assert result["result"].state is ConfigEntryState.LOADED
 
@@ -562,7 +573,7 @@ async def test_already_configured_webhook_still_gets_the_deliveries_it_verified(
         load_fixture("v4_verify.json"), sign=False, webhook_id=verified_webhook_id
     )
     assert response.status == HTTPStatus.OK
-    result = await hass.config_entries.flow.async_configure(result["flow_id"])
+    result = await continue_after_verify(hass, result)
     assert result["reason"] == "already_configured"
 
     response = await post_delivery(

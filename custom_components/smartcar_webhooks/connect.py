@@ -1,0 +1,125 @@
+"""Smartcar Connect upkeep: token refresh, vehicle subscriptions, unsubscribe on removal."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta
+from typing import Any
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.const import CONF_TOKEN
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.exceptions import (
+    OAuth2TokenRequestBaseError,
+    OAuth2TokenRequestReauthError,
+)
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.config_entry_oauth2_flow import (
+    ImplementationUnavailableError,
+    OAuth2Session,
+    async_get_config_entry_implementation,
+)
+from homeassistant.helpers.event import async_track_time_interval
+
+from .const import (
+    CONF_MANAGEMENT_TOKEN,
+    CONF_SMARTCAR_WEBHOOK_ID,
+    CONF_VEHICLES,
+    DOMAIN,
+    LOGGER,
+)
+from .smartcar import SmartcarClient, SmartcarError
+
+# Refresh tokens live 60 days and webhooks never use them: refresh well inside that.
+TOKEN_REFRESH_INTERVAL = timedelta(days=7)
+UNSUBSCRIBE_TIMEOUT = 20
+
+
+def smartcar_client(hass: HomeAssistant) -> SmartcarClient:
+    """A Smartcar API client on Home Assistant's shared session."""
+    return SmartcarClient(async_get_clientsession(hass))
+
+
+def has_connect(entry: ConfigEntry) -> bool:
+    """Whether the entry signed in with Smartcar Connect (else webhook-only)."""
+    return CONF_TOKEN in entry.data
+
+
+async def async_access_token(hass: HomeAssistant, entry: ConfigEntry) -> str:
+    """A valid access token, refreshed (and stored) when needed.
+
+    Raises the OAuth2 token errors of Home Assistant, or
+    `ImplementationUnavailableError` when the credentials were removed.
+    """
+    implementation = await async_get_config_entry_implementation(hass, entry)
+    session = OAuth2Session(hass, entry, implementation)
+    await session.async_ensure_token_valid()
+    return str(session.token["access_token"])
+
+
+@callback
+def async_setup_token_upkeep(hass: HomeAssistant, entry: ConfigEntry) -> None:
+    """Keep the refresh token alive on a schedule; a 4xx refusal starts reauth."""
+    if not has_connect(entry):
+        return
+
+    async def refresh(_now: datetime | None = None) -> None:
+        try:
+            await async_access_token(hass, entry)
+        except OAuth2TokenRequestReauthError:
+            LOGGER.warning("Smartcar refused the refresh token; sign in again")
+            entry.async_start_reauth(hass)
+        except ImplementationUnavailableError:
+            LOGGER.warning("The Smartcar application credentials are missing")
+        except OAuth2TokenRequestBaseError:
+            LOGGER.warning("Could not refresh the Smartcar token; will try again")
+
+    entry.async_on_unload(
+        async_track_time_interval(hass, refresh, TOKEN_REFRESH_INTERVAL)
+    )
+    entry.async_create_background_task(hass, refresh(), "smartcar token refresh")
+
+
+def known_vehicle_ids(hass: HomeAssistant, entry: ConfigEntry) -> set[str]:
+    """Every vehicle the entry knows: subscribed through Connect or seen in deliveries."""
+    ids = set(entry.data.get(CONF_VEHICLES, ()))
+    for device in dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id):
+        ids.update(
+            identifier for domain, identifier in device.identifiers if domain == DOMAIN
+        )
+    return ids
+
+
+async def async_unsubscribe(
+    hass: HomeAssistant, entry: ConfigEntry, vehicle_ids: set[str]
+) -> dict[str, str | None]:
+    """Unsubscribe vehicles with the management token; vehicle id -> error or None."""
+    webhook_id = entry.data.get(CONF_SMARTCAR_WEBHOOK_ID)
+    if not vehicle_ids:
+        return {}
+    if webhook_id is None:
+        LOGGER.warning("Smartcar's webhook id is unknown; cannot unsubscribe vehicles")
+        return dict.fromkeys(vehicle_ids, "unknown_webhook")
+    client = smartcar_client(hass)
+    token = entry.data[CONF_MANAGEMENT_TOKEN]
+
+    async def unsubscribe(vehicle_id: str) -> str | None:
+        try:
+            await client.unsubscribe(token, vehicle_id, webhook_id)
+        except SmartcarError as err:
+            return type(err).__name__
+        return None
+
+    ordered = sorted(vehicle_ids)
+    try:
+        async with asyncio.timeout(UNSUBSCRIBE_TIMEOUT):
+            results: list[Any] = await asyncio.gather(
+                *(unsubscribe(vehicle_id) for vehicle_id in ordered)
+            )
+    except TimeoutError:
+        results = ["TimeoutError"] * len(ordered)
+    outcome = dict(zip(ordered, results, strict=True))
+    if failed := sum(1 for error in results if error is not None):
+        LOGGER.warning("Could not unsubscribe %s of %s vehicles", failed, len(ordered))
+    return outcome

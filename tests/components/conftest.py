@@ -1,0 +1,17 @@
+"""Fixtures of the Home Assistant tests."""
+
+from __future__ import annotations
+
+from homeassistant.core import HomeAssistant
+from homeassistant.setup import async_setup_component
+import pytest
+
+
+@pytest.fixture(autouse=True)
+async def integration_dependencies(hass: HomeAssistant) -> None:
+    """Set up the integration's dependencies before any HTTP test client exists.
+
+    A client freezes the router: components that register views afterwards fail.
+    """
+    assert await async_setup_component(hass, "application_credentials", {})
+    assert await async_setup_component(hass, "webhook", {})
