@@ -450,6 +450,9 @@ async def test_retry_after_header_name_is_case_insensitive(
         {"retry-after": "soon"},
         {"retry-after": ""},
         {"retry-after": "Wed, 21 Oct 2026 07:28:00 GMT"},
+        {"retry-after": "nan"},
+        {"retry-after": "inf"},
+        {"retry-after": "-5"},
     ],
 )
 async def test_429_without_numeric_retry_after_has_none(
@@ -596,6 +599,29 @@ async def test_error_message_has_status_type_and_code_but_never_the_token(
     assert "MAKE_NOT_COMPATIBLE" in message
     assert TOKEN not in message
     assert TOKEN not in repr(caught.value)
+
+
+async def test_error_message_with_code_but_no_type(
+    client: SmartcarClient, aiohttp_mock: AiohttpClientMocker
+) -> None:
+    aiohttp_mock.get(USER_URL, status=400, json={"code": "VEHICLE_ASLEEP"})
+
+    with pytest.raises(SmartcarApiError) as caught:
+        await client.user_id(TOKEN)
+
+    assert str(caught.value) == "Smartcar API error 400 (VEHICLE_ASLEEP)"
+
+
+async def test_ids_are_escaped_as_one_path_segment(
+    client: SmartcarClient, aiohttp_mock: AiohttpClientMocker
+) -> None:
+    aiohttp_mock.post(
+        "https://api.smartcar.com/v2.0/vehicles/a%2F..%2Fb/webhooks/w%3Fx", json={}
+    )
+
+    await client.subscribe(TOKEN, "a/../b", "w?x")
+
+    assert len(aiohttp_mock.mock_calls) == 1
 
 
 async def test_error_message_with_type_but_no_code(

@@ -7,7 +7,9 @@ typed errors below, never a raw aiohttp exception.
 
 from __future__ import annotations
 
+import math
 from typing import Any
+from urllib.parse import quote
 
 from aiohttp import ClientError, ClientResponse, ClientSession, ClientTimeout
 
@@ -62,10 +64,17 @@ class SmartcarConnectionError(SmartcarError):
 
 
 def _retry_after(response: ClientResponse) -> float | None:
+    """Seconds to wait, when Smartcar gives a usable (finite, non-negative) number."""
     try:
-        return float(response.headers.get("retry-after", ""))
+        seconds = float(response.headers.get("retry-after", ""))
     except ValueError:
         return None
+    return seconds if math.isfinite(seconds) and seconds >= 0 else None
+
+
+def _segment(value: str) -> str:
+    """An id as one URL path segment."""
+    return quote(value, safe="")
 
 
 async def _raise_for_error(response: ClientResponse) -> None:
@@ -80,9 +89,8 @@ async def _raise_for_error(response: ClientResponse) -> None:
     code = error.get("code") if isinstance(error.get("code"), str) else None
     resolution = error.get("resolution")
     resolution_type = resolution.get("type") if isinstance(resolution, dict) else None
-    message = f"Smartcar API error {response.status}" + (
-        f" ({error_type}{'/' + code if code else ''})" if error_type else ""
-    )
+    kind = "/".join(part for part in (error_type, code) if part)
+    message = f"Smartcar API error {response.status}" + (f" ({kind})" if kind else "")
     details: dict[str, Any] = {
         "status": response.status,
         "error_type": error_type,
@@ -162,7 +170,9 @@ class SmartcarClient:
 
     async def vehicle_info(self, access_token: str, vehicle_id: str) -> VehicleInfo:
         """Make, model and year of a vehicle."""
-        body = await self._request("GET", f"/v2.0/vehicles/{vehicle_id}", access_token)
+        body = await self._request(
+            "GET", f"/v2.0/vehicles/{_segment(vehicle_id)}", access_token
+        )
         if not isinstance(body, dict):
             raise SmartcarApiError("Smartcar's vehicle answer is not an object")
         make, model, year = body.get("make"), body.get("model"), body.get("year")
@@ -176,7 +186,7 @@ class SmartcarClient:
     async def vin(self, access_token: str, vehicle_id: str) -> str | None:
         """The VIN, when the user granted `read_vin`."""
         body = await self._request(
-            "GET", f"/v2.0/vehicles/{vehicle_id}/vin", access_token
+            "GET", f"/v2.0/vehicles/{_segment(vehicle_id)}/vin", access_token
         )
         vin = body.get("vin") if isinstance(body, dict) else None
         return vin if isinstance(vin, str) else None
@@ -186,7 +196,9 @@ class SmartcarClient:
     ) -> None:
         """Subscribe a vehicle to a webhook, with the user's access token."""
         await self._request(
-            "POST", f"/v2.0/vehicles/{vehicle_id}/webhooks/{webhook_id}", access_token
+            "POST",
+            f"/v2.0/vehicles/{_segment(vehicle_id)}/webhooks/{_segment(webhook_id)}",
+            access_token,
         )
 
     async def unsubscribe(
@@ -195,6 +207,6 @@ class SmartcarClient:
         """Unsubscribe a vehicle, with the Application Management Token."""
         await self._request(
             "DELETE",
-            f"/v2.0/vehicles/{vehicle_id}/webhooks/{webhook_id}",
+            f"/v2.0/vehicles/{_segment(vehicle_id)}/webhooks/{_segment(webhook_id)}",
             management_token,
         )
