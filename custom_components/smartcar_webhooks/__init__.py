@@ -28,8 +28,8 @@ from .const import (
     CONF_VEHICLES,
     DOMAIN,
     ISSUE_VERIFY_REFUSED,
-    MANUFACTURER_FALLBACK,
 )
+from .device import async_update_vehicle_device
 from .smartcar import (
     ChargingEvent,
     DataDelivery,
@@ -60,24 +60,6 @@ class SmartcarData:
 type SmartcarConfigEntry = ConfigEntry[SmartcarData]
 
 
-# Makes that are acronyms keep their capitals; Smartcar sends every make in capitals.
-ACRONYM_MAKES = frozenset({"BMW", "BYD", "DS", "GMC", "MG", "RAM"})
-
-
-def make_name(make: str) -> str:
-    """A make as people write it: "Volkswagen", "Mercedes-Benz", "BMW"."""
-    return make if make.upper() in ACRONYM_MAKES else make.title()
-
-
-def vehicle_name(info: VehicleInfo) -> str:
-    """A readable device name: "Polestar 2", "Volkswagen ID.4", else a short id."""
-    if info.model:
-        if info.make and not info.model.lower().startswith(info.make.lower()):
-            return f"{make_name(info.make)} {info.model}"
-        return info.model
-    return f"Smartcar vehicle {info.vehicle_id[:8]}"
-
-
 def verify_refused_issue_id(entry: ConfigEntry) -> str:
     """The repair issue raised when a VERIFY came outside a window."""
     return f"{ISSUE_VERIFY_REFUSED}_{entry.entry_id}"
@@ -101,22 +83,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmartcarConfigEntry) -> 
 
     @callback
     def update_device(vehicle: VehicleState) -> None:
-        info = vehicle.info
-        known = device_registry.async_get_device_by_identifier(
-            (DOMAIN, vehicle.vehicle_id), entry.entry_id
-        )
-        if known is not None and info.make is None:
-            return
-        model = (
-            f"{info.model} ({info.year})" if info.model and info.year else info.model
-        )
-        device_registry.async_get_or_create(
-            config_entry_id=entry.entry_id,
-            identifiers={(DOMAIN, vehicle.vehicle_id)},
-            name=vehicle_name(info),
-            manufacturer=make_name(info.make) if info.make else MANUFACTURER_FALLBACK,
-            model=model,
-        )
+        async_update_vehicle_device(hass, entry, vehicle.info)
 
     # Registered before the platforms, so a device exists before its entities.
     entry.async_on_unload(store.async_add_device_listener(update_device))
@@ -125,14 +92,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmartcarConfigEntry) -> 
         info = VehicleInfo(
             vehicle_id, record.get("make"), record.get("model"), record.get("year")
         )
-        vehicle, _new = store.vehicle(info)
-        if (
-            device_registry.async_get_device_by_identifier(
-                (DOMAIN, vehicle_id), entry.entry_id
-            )
-            is None
-        ):
-            update_device(vehicle)
+        store.vehicle(info)
+        async_update_vehicle_device(hass, entry, info)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
 
     @callback
