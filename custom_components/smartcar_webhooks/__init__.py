@@ -13,6 +13,7 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_WEBHOOK_ID, Platform
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr, issue_registry as ir
+from homeassistant.helpers.config_entry_oauth2_flow import OAuth2Session
 
 from .cloudhook import async_delete_cloudhook
 from .connect import (
@@ -55,6 +56,8 @@ class SmartcarData:
 
     store: VehicleStore
     window: VerificationWindow
+    # Created on first use (Connect entries only), then shared.
+    oauth_session: OAuth2Session | None = None
 
 
 type SmartcarConfigEntry = ConfigEntry[SmartcarData]

@@ -5,7 +5,8 @@ from __future__ import annotations
 from http import HTTPStatus
 from typing import Any, cast
 
-from aiohttp import BasicAuth, ClientError, ClientResponseError
+from aiohttp import ClientError, ClientResponseError, hdrs
+from aiohttp.helpers import encode_basic_auth
 from homeassistant.components.application_credentials import (
     AuthImplementation,
     AuthorizationServer,
@@ -38,7 +39,11 @@ class SmartcarOAuth2Implementation(AuthImplementation):
             response = await session.post(
                 self.token_url,
                 data=data,
-                auth=BasicAuth(self.client_id, self.client_secret),
+                headers={
+                    hdrs.AUTHORIZATION: encode_basic_auth(
+                        self.client_id, self.client_secret
+                    )
+                },
             )
             if response.status >= 400:
                 LOGGER.debug("Smartcar token request failed with %s", response.status)

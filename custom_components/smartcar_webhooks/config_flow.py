@@ -49,6 +49,8 @@ from yarl import URL
 
 from .cloudhook import async_delete_cloudhook, async_get_cloudhook_url
 from .connect import (
+    MISSING_CREDENTIALS_ERRORS,
+    api_error_key,
     async_access_token,
     async_unsubscribe,
     has_connect,
@@ -64,16 +66,7 @@ from .const import (
     DOMAIN,
     LOGGER,
 )
-from .smartcar import (
-    SmartcarAuthError,
-    SmartcarClient,
-    SmartcarConnectionError,
-    SmartcarError,
-    SmartcarRateLimitError,
-    SmartcarServerError,
-    VehicleInfo,
-    VerifyRequest,
-)
+from .smartcar import SmartcarClient, SmartcarError, VehicleInfo, VerifyRequest
 from .webhook import VerificationWindow, async_create_handler
 
 STEP_USER_SCHEMA = probatio.Schema(
@@ -106,20 +99,6 @@ async def async_callback_url(hass: HomeAssistant, webhook_id: str) -> tuple[str,
     if URL(url).scheme != "https":
         raise CallbackUrlError("not_https")
     return url, False
-
-
-def api_error_key(err: SmartcarError) -> str:
-    """The translation key of a Smartcar API error."""
-    match err:
-        case SmartcarAuthError():
-            return "invalid_auth"
-        case SmartcarRateLimitError():
-            return "rate_limited"
-        case SmartcarServerError():
-            return "smartcar_unavailable"
-        case SmartcarConnectionError():
-            return "cannot_connect"
-    return "smartcar_error"
 
 
 def vehicle_label(info: VehicleInfo, vin: str | None) -> str:
@@ -185,6 +164,7 @@ RESULT_TEXT = {
     "smartcar_unavailable": "Smartcar is unavailable, try again later",
     "cannot_connect": "Smartcar could not be reached",
     "smartcar_error": "Smartcar refused it",
+    "unknown_webhook": "Smartcar's webhook id is not known yet",
 }
 
 
@@ -338,7 +318,7 @@ class SmartcarWebhooksConfigFlow(AbstractOAuth2FlowHandler, domain=DOMAIN):
         """Smartcar verified the callback URI: connect vehicles, or webhook-only."""
         assert self._verified is not None
         if self.source == SOURCE_RECONFIGURE:
-            return self.async_abort(reason="reconfigure_successful")
+            return self._finish_reconfigure(self._verified.webhook_id)
         smartcar_webhook_id = self._verified.webhook_id
         await self.async_set_unique_id(
             smartcar_webhook_id or hashlib.sha256(self._token.encode()).hexdigest()[:32]
@@ -536,6 +516,23 @@ class SmartcarWebhooksConfigFlow(AbstractOAuth2FlowHandler, domain=DOMAIN):
             step_id="reconfigure", data_schema=STEP_USER_SCHEMA, errors=errors
         )
 
+    def _finish_reconfigure(self, smartcar_webhook_id: str | None) -> ConfigFlowResult:
+        entry = self._get_reconfigure_entry()
+        if smartcar_webhook_id and smartcar_webhook_id != entry.data.get(
+            CONF_SMARTCAR_WEBHOOK_ID
+        ):
+            # The webhook was re-created in the Smartcar Dashboard: follow it.
+            if self.hass.config_entries.async_entry_for_domain_unique_id(
+                DOMAIN, smartcar_webhook_id
+            ):
+                return self.async_abort(reason="already_configured")
+            self.hass.config_entries.async_update_entry(
+                entry,
+                unique_id=smartcar_webhook_id,
+                data={**entry.data, CONF_SMARTCAR_WEBHOOK_ID: smartcar_webhook_id},
+            )
+        return self.async_abort(reason="reconfigure_successful")
+
     async def _async_entry_url(self, entry: ConfigEntry) -> str:
         try:
             return (await async_callback_url(self.hass, entry.data[CONF_WEBHOOK_ID]))[0]
@@ -576,6 +573,8 @@ class SmartcarOptionsFlow(OptionsFlow):
             except OAuth2TokenRequestReauthError:
                 entry.async_start_reauth(self.hass)
                 return self.async_abort(reason="reauth_required")
+            except MISSING_CREDENTIALS_ERRORS:
+                return self.async_abort(reason="missing_credentials")
             except OAuth2TokenRequestBaseError, ImplementationUnavailableError:
                 return self.async_abort(reason="cannot_connect")
             except SmartcarError as err:
@@ -626,11 +625,7 @@ class SmartcarOptionsFlow(OptionsFlow):
         )
         lines = [
             results_text(subscribed, labels, "subscribed"),
-            results_text(
-                {v: e and "smartcar_error" for v, e in unsubscribed.items()},
-                labels,
-                "unsubscribed",
-            ),
+            results_text(unsubscribed, labels, "unsubscribed"),
         ]
         return self.async_create_entry(
             data=dict(entry.options),

@@ -12,6 +12,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import (
     OAuth2TokenRequestBaseError,
     OAuth2TokenRequestReauthError,
+    UnknownImplementationError,
 )
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
@@ -29,7 +30,14 @@ from .const import (
     DOMAIN,
     LOGGER,
 )
-from .smartcar import SmartcarClient, SmartcarError
+from .smartcar import (
+    SmartcarAuthError,
+    SmartcarClient,
+    SmartcarConnectionError,
+    SmartcarError,
+    SmartcarRateLimitError,
+    SmartcarServerError,
+)
 
 # Refresh tokens live 60 days and webhooks never use them: refresh well inside that.
 TOKEN_REFRESH_INTERVAL = timedelta(days=7)
@@ -41,6 +49,25 @@ def smartcar_client(hass: HomeAssistant) -> SmartcarClient:
     return SmartcarClient(async_get_clientsession(hass))
 
 
+# The credentials an entry signed in with are gone (removed, or storage restored);
+# ImplementationUnavailableError, by contrast, says they may come back by themselves.
+MISSING_CREDENTIALS_ERRORS = (UnknownImplementationError,)
+
+
+def api_error_key(err: SmartcarError) -> str:
+    """The translation key of a Smartcar API error."""
+    match err:
+        case SmartcarAuthError():
+            return "invalid_auth"
+        case SmartcarRateLimitError():
+            return "rate_limited"
+        case SmartcarServerError():
+            return "smartcar_unavailable"
+        case SmartcarConnectionError():
+            return "cannot_connect"
+    return "smartcar_error"
+
+
 def has_connect(entry: ConfigEntry) -> bool:
     """Whether the entry signed in with Smartcar Connect (else webhook-only)."""
     return CONF_TOKEN in entry.data
@@ -49,11 +76,18 @@ def has_connect(entry: ConfigEntry) -> bool:
 async def async_access_token(hass: HomeAssistant, entry: ConfigEntry) -> str:
     """A valid access token, refreshed (and stored) when needed.
 
-    Raises the OAuth2 token errors of Home Assistant, or
-    `ImplementationUnavailableError` when the credentials were removed.
+    Raises the OAuth2 token errors of Home Assistant, or one of
+    `MISSING_CREDENTIALS_ERRORS` when the credentials are gone. A loaded entry
+    shares one session, so two refreshes never spend the same refresh token.
     """
-    implementation = await async_get_config_entry_implementation(hass, entry)
-    session = OAuth2Session(hass, entry, implementation)
+    # runtime_data exists from early in setup (the first refresh runs then).
+    runtime = getattr(entry, "runtime_data", None)
+    session: OAuth2Session | None = runtime.oauth_session if runtime else None
+    if session is None:
+        implementation = await async_get_config_entry_implementation(hass, entry)
+        session = OAuth2Session(hass, entry, implementation)
+        if runtime is not None:
+            runtime.oauth_session = session
     await session.async_ensure_token_valid()
     return str(session.token["access_token"])
 
@@ -70,9 +104,9 @@ def async_setup_token_upkeep(hass: HomeAssistant, entry: ConfigEntry) -> None:
         except OAuth2TokenRequestReauthError:
             LOGGER.warning("Smartcar refused the refresh token; sign in again")
             entry.async_start_reauth(hass)
-        except ImplementationUnavailableError:
+        except MISSING_CREDENTIALS_ERRORS:
             LOGGER.warning("The Smartcar application credentials are missing")
-        except OAuth2TokenRequestBaseError:
+        except OAuth2TokenRequestBaseError, ImplementationUnavailableError:
             LOGGER.warning("Could not refresh the Smartcar token; will try again")
 
     entry.async_on_unload(
@@ -108,7 +142,7 @@ async def async_unsubscribe(
         try:
             await client.unsubscribe(token, vehicle_id, webhook_id)
         except SmartcarError as err:
-            return type(err).__name__
+            return api_error_key(err)
         return None
 
     ordered = sorted(vehicle_ids)
@@ -118,7 +152,7 @@ async def async_unsubscribe(
                 *(unsubscribe(vehicle_id) for vehicle_id in ordered)
             )
     except TimeoutError:
-        results = ["TimeoutError"] * len(ordered)
+        results = ["cannot_connect"] * len(ordered)
     outcome = dict(zip(ordered, results, strict=True))
     if failed := sum(1 for error in results if error is not None):
         LOGGER.warning("Could not unsubscribe %s of %s vehicles", failed, len(ordered))
