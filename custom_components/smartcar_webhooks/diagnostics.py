@@ -5,13 +5,24 @@ from __future__ import annotations
 from typing import Any
 
 from homeassistant.components.diagnostics import async_redact_data
-from homeassistant.const import CONF_WEBHOOK_ID
+from homeassistant.const import CONF_TOKEN, CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant
 
 from . import SmartcarConfigEntry
-from .const import CONF_MANAGEMENT_TOKEN, CONF_SMARTCAR_WEBHOOK_ID
+from .const import (
+    CONF_MANAGEMENT_TOKEN,
+    CONF_SMARTCAR_USER_ID,
+    CONF_SMARTCAR_WEBHOOK_ID,
+    CONF_VEHICLES,
+)
 
-TO_REDACT = {CONF_WEBHOOK_ID, CONF_MANAGEMENT_TOKEN, CONF_SMARTCAR_WEBHOOK_ID}
+TO_REDACT = {
+    CONF_WEBHOOK_ID,
+    CONF_MANAGEMENT_TOKEN,
+    CONF_SMARTCAR_WEBHOOK_ID,
+    CONF_SMARTCAR_USER_ID,
+    CONF_TOKEN,
+}
 
 
 async def async_get_config_entry_diagnostics(
@@ -24,7 +35,18 @@ async def async_get_config_entry_diagnostics(
     """
     store = entry.runtime_data.store
     return {
-        "entry": async_redact_data(dict(entry.data), TO_REDACT),
+        "entry": async_redact_data(
+            {
+                **entry.data,
+                # Keyed by vehicle id: keep only how many were subscribed.
+                **(
+                    {CONF_VEHICLES: len(entry.data[CONF_VEHICLES])}
+                    if CONF_VEHICLES in entry.data
+                    else {}
+                ),
+            },
+            TO_REDACT,
+        ),
         "verification_window_open": entry.runtime_data.window.is_open,
         "vehicles": [
             {

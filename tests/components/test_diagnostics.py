@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from unittest.mock import patch
 
 from homeassistant.components.diagnostics import REDACTED
 from homeassistant.const import CONF_WEBHOOK_ID
@@ -99,6 +100,41 @@ async def test_entry_data_is_redacted(
         CONF_MANAGEMENT_TOKEN: REDACTED,
         CONF_SMARTCAR_WEBHOOK_ID: REDACTED,
     }
+
+
+async def test_connect_entry_hides_tokens_user_and_vehicle_ids(
+    hass: HomeAssistant,
+) -> None:
+    entry = MockConfigEntry(
+        domain="smartcar_webhooks",
+        data={
+            CONF_WEBHOOK_ID: WEBHOOK_ID,
+            CONF_MANAGEMENT_TOKEN: MANAGEMENT_TOKEN,
+            "auth_implementation": "smartcar_webhooks",
+            "token": {
+                "access_token": "secret-access",
+                "refresh_token": "secret-refresh",
+            },
+            "smartcar_user_id": "secret-user-id",
+            "vehicles": {"secret-vehicle-id": {"make": "KIA", "model": "EV6"}},
+        },
+    )
+    entry.add_to_hass(hass)
+    with patch("custom_components.smartcar_webhooks.async_setup_token_upkeep"):
+        assert await hass.config_entries.async_setup(entry.entry_id)
+
+    result = await diagnostics(hass, entry)
+
+    text = dumped(result)
+    for secret in (
+        "secret-access",
+        "secret-refresh",
+        "secret-user-id",
+        "secret-vehicle-id",
+    ):
+        assert secret not in text
+    assert result["entry"]["vehicles"] == 1
+    assert result["entry"]["token"] == REDACTED
 
 
 async def test_field_status_is_ok_or_the_error_type(
