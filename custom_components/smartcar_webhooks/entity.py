@@ -107,8 +107,8 @@ def device_info(vehicle_id: str) -> DeviceInfo:
     return DeviceInfo(identifiers={(DOMAIN, vehicle_id)})
 
 
-class SmartcarEntity(RestoreEntity):
-    """An entity of one vehicle, updated by the vehicle store, restored on start."""
+class SmartcarVehicleEntity(Entity):
+    """Any entity of one vehicle: its unique id, name, device, and the store."""
 
     _attr_has_entity_name = True
     _attr_should_poll = False
@@ -128,6 +128,19 @@ class SmartcarEntity(RestoreEntity):
         self._attr_translation_key = description.key
         self._attr_device_info = device_info(vehicle.vehicle_id)
 
+    @callback
+    def _async_follow_store(self, listener: Callable[[], None]) -> None:
+        """Call `listener` whenever the store changes this entity's key."""
+        self.async_on_remove(
+            self._store.async_add_listener(
+                self._vehicle.vehicle_id, self.entity_description.key, listener
+            )
+        )
+
+
+class SmartcarEntity(SmartcarVehicleEntity, RestoreEntity):
+    """An entity of one vehicle, updated by the vehicle store, restored on start."""
+
     async def async_added_to_hass(self) -> None:
         """Restore the last state, then follow the store."""
         await super().async_added_to_hass()
@@ -136,13 +149,7 @@ class SmartcarEntity(RestoreEntity):
         if last_state is not None:
             self._restore(last_state, last_extra.as_dict() if last_extra else {})
         self._update_from_store()
-        self.async_on_remove(
-            self._store.async_add_listener(
-                self._vehicle.vehicle_id,
-                self.entity_description.key,
-                self._handle_change,
-            )
-        )
+        self._async_follow_store(self._handle_change)
 
     @callback
     def _handle_change(self) -> None:

@@ -10,9 +10,13 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from . import SmartcarConfigEntry
-from .entity import SmartcarEntityDescription, async_setup_vehicle_entities, device_info
+from .entity import (
+    SmartcarEntityDescription,
+    SmartcarVehicleEntity,
+    async_setup_vehicle_entities,
+)
 from .smartcar import ChargingEventType
-from .store import KEY_CHARGING_EVENT, VehicleState, VehicleStore
+from .store import KEY_CHARGING_EVENT, VehicleState
 
 PARALLEL_UPDATES = 0
 
@@ -30,35 +34,15 @@ EVENTS: tuple[SmartcarEventEntityDescription, ...] = (
 )
 
 
-class SmartcarChargingEvent(EventEntity):
+class SmartcarChargingEvent(SmartcarVehicleEntity, EventEntity):
     """Fires when Smartcar reports a charging event."""
 
-    _attr_has_entity_name = True
-    _attr_should_poll = False
     entity_description: SmartcarEventEntityDescription
-
-    def __init__(
-        self,
-        store: VehicleStore,
-        vehicle: VehicleState,
-        description: SmartcarEventEntityDescription,
-    ) -> None:
-        """Bind the entity to its vehicle."""
-        self._store = store
-        self._vehicle = vehicle
-        self.entity_description = description
-        self._attr_unique_id = f"{vehicle.vehicle_id}_{description.key}"
-        self._attr_translation_key = description.key
-        self._attr_device_info = device_info(vehicle.vehicle_id)
 
     async def async_added_to_hass(self) -> None:
         """Follow the store; fire for an event that created this entity."""
         await super().async_added_to_hass()
-        self.async_on_remove(
-            self._store.async_add_listener(
-                self._vehicle.vehicle_id, KEY_CHARGING_EVENT, self._handle_event
-            )
-        )
+        self._async_follow_store(self._handle_event)
         if self._vehicle.last_charging_event is not None and self.state is None:
             self._handle_event()
 
