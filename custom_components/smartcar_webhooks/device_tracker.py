@@ -40,6 +40,8 @@ class SmartcarTracker(SmartcarFieldEntity, TrackerEntity):
     """Where the car is (or was last parked)."""
 
     _attr_source_type = SourceType.GPS
+    # Trackers default to diagnostic; the car's position is a primary entity.
+    _attr_entity_category = None
     entity_description: SmartcarTrackerEntityDescription
 
     def _apply_value(self, value: Value | None) -> None:

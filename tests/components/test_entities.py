@@ -194,6 +194,16 @@ async def test_v2_dynamic_tracker_has_coordinates(
     assert "heading" not in location.attributes
 
 
+async def test_tracker_is_a_primary_entity_not_diagnostic(
+    hass: HomeAssistant, setup_entry: MockConfigEntry, post_delivery: PostDelivery
+) -> None:
+    """Trackers default to diagnostic; the car on the map is what users want."""
+    await post_delivery(load_fixture("v2_dynamic.json"))
+
+    entity_id = _state(hass, "device_tracker", V1, "location").entity_id
+    assert er.async_get(hass).async_get(entity_id).entity_category is None
+
+
 async def test_tracker_of_a_location_in_error_is_unavailable(
     hass: HomeAssistant, setup_entry: MockConfigEntry, post_delivery: PostDelivery
 ) -> None:
