@@ -41,7 +41,7 @@ class SmartcarTracker(SmartcarFieldEntity, TrackerEntity):
 
     _attr_source_type = SourceType.GPS
     # Trackers default to diagnostic; the car's position is a primary entity.
-    _attr_entity_category = None
+    _attr_entity_category = None  # type: ignore[assignment]
     entity_description: SmartcarTrackerEntityDescription
 
     def _apply_value(self, value: Value | None) -> None:

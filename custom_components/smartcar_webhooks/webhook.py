@@ -33,6 +33,7 @@ from .smartcar import (
 
 SIGNATURE_HEADER = "SC-Signature"
 MAX_CHALLENGE_LENGTH = 1024
+MAX_UNSIGNED_BYTES = 16 * 1024
 
 type Handler = Callable[[HomeAssistant, str, web.Request], Awaitable[web.Response]]
 type DeliveryReceiver = Callable[[DataDelivery | ErrorDelivery | ChargingEvent], bool]
@@ -155,6 +156,20 @@ def async_create_handler(
         LOGGER.info("Answered Smartcar's VERIFY challenge")
         return _json(HTTPStatus.OK, {"challenge": answer})
 
+    def unsigned(body: bytes) -> web.Response:
+        # Only a VERIFY may come unsigned; VERIFY bodies are small, so anything
+        # larger is refused before the (attacker-paid) JSON parse.
+        if len(body) <= MAX_UNSIGNED_BYTES:
+            try:
+                delivery = parse_delivery(body, received_at=dt_util.utcnow())
+            except InvalidDeliveryError:
+                pass
+            else:
+                if isinstance(delivery, VerifyRequest):
+                    return answer_verify(delivery)
+        LOGGER.debug("Rejected an unsigned webhook request")
+        return _json(HTTPStatus.UNAUTHORIZED, {"error": "missing signature"})
+
     async def handle(
         hass: HomeAssistant, webhook_id: str, request: web.Request
     ) -> web.Response:
@@ -167,26 +182,19 @@ def async_create_handler(
             return _json(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, {"error": "too large"})
 
         signature = request.headers.get(SIGNATURE_HEADER)
-        if signature is not None and not verify_signature(
-            management_token, body, signature
-        ):
+        if signature is None:
+            return unsigned(body)
+        if not verify_signature(management_token, body, signature):
             LOGGER.debug("Rejected a webhook request with a wrong signature")
             return _json(HTTPStatus.UNAUTHORIZED, {"error": "bad signature"})
 
         try:
             delivery = parse_delivery(body, received_at=dt_util.utcnow())
         except InvalidDeliveryError as err:
-            if signature is None:
-                LOGGER.debug("Rejected an unsigned webhook request")
-                return _json(HTTPStatus.UNAUTHORIZED, {"error": "missing signature"})
             LOGGER.warning("Rejected a signed Smartcar delivery: %s", err)
             return _json(HTTPStatus.BAD_REQUEST, {"error": str(err)})
-
         if isinstance(delivery, VerifyRequest):
             return answer_verify(delivery)
-        if signature is None:
-            LOGGER.debug("Rejected an unsigned webhook request")
-            return _json(HTTPStatus.UNAUTHORIZED, {"error": "missing signature"})
         applied = receive(delivery)
         return _json(HTTPStatus.OK, {"status": "ok" if applied else "duplicate"})
 

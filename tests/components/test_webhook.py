@@ -9,6 +9,7 @@ from http import HTTPStatus
 import json
 import logging
 from typing import Any
+from unittest.mock import patch
 
 from aiohttp import ClientError
 from freezegun.api import FrozenDateTimeFactory
@@ -265,6 +266,37 @@ async def test_unsigned_verify_with_window_open_is_answered(
     assert response.content_type == "application/json"
     assert await response.json() == {
         "challenge": hash_challenge(MANAGEMENT_TOKEN, challenge)
+    }
+
+
+async def test_large_unsigned_verify_is_401_without_parsing(
+    setup_entry: MockConfigEntry, post_delivery: PostDelivery
+) -> None:
+    """Real VERIFY bodies are tiny: a padded one is refused before the JSON parse."""
+    setup_entry.runtime_data.window.open()
+    padded = json.dumps(load_fixture("v4_verify.json")) + " " * (16 * 1024)
+
+    with patch("custom_components.smartcar_webhooks.webhook.parse_delivery") as parse:
+        response = await post_delivery(padded, sign=False)
+
+    assert response.status == HTTPStatus.UNAUTHORIZED
+    parse.assert_not_called()
+    assert setup_entry.runtime_data.window.is_open
+
+
+async def test_signed_verify_is_answered_only_inside_a_window(
+    setup_entry: MockConfigEntry, post_delivery: PostDelivery
+) -> None:
+    body = load_fixture("v4_verify.json")
+
+    refused = await post_delivery(body)
+    setup_entry.runtime_data.window.open()
+    answered = await post_delivery(body)
+
+    assert refused.status == HTTPStatus.FORBIDDEN
+    assert answered.status == HTTPStatus.OK
+    assert await answered.json() == {
+        "challenge": hash_challenge(MANAGEMENT_TOKEN, body["data"]["challenge"])
     }
 
 
