@@ -8,18 +8,26 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Generator
 import json
+import os
 from pathlib import Path
 from typing import Any
 
 from aiohttp import ClientResponse
 from homeassistant.const import CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant
+from hypothesis import settings
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.smartcar_webhooks.const import CONF_MANAGEMENT_TOKEN, DOMAIN
 from custom_components.smartcar_webhooks.smartcar import sign_body
+
+# CI replays the same examples every run: a red CI then means a real regression,
+# while local runs keep exploring new examples.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 FIXTURES = Path(__file__).parent / "fixtures"
 MANAGEMENT_TOKEN = "test-management-token"
