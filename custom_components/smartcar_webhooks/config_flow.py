@@ -17,6 +17,7 @@ from homeassistant.components import webhook
 from homeassistant.config_entries import (
     SOURCE_REAUTH,
     SOURCE_RECONFIGURE,
+    SOURCE_USER,
     ConfigEntry,
     ConfigEntryState,
     ConfigFlowResult,
@@ -24,6 +25,7 @@ from homeassistant.config_entries import (
 )
 from homeassistant.const import CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import (
     OAuth2TokenRequestBaseError,
     OAuth2TokenRequestReauthError,
@@ -158,6 +160,26 @@ async def async_subscribe(
     return dict(zip(vehicle_ids, results, strict=True))
 
 
+# Why Connect failed, for the menu that keeps the verified webhook.
+CONNECT_FAILURES = {
+    "invalid_auth": "Smartcar refused the sign-in",
+    "rate_limited": "Smartcar is rate limiting requests",
+    "smartcar_unavailable": "Smartcar is unavailable",
+    "cannot_connect": "Smartcar could not be reached",
+    "smartcar_error": "Smartcar refused the request",
+    "no_vehicles": "the Smartcar account has no vehicles for this application",
+    "user_rejected_authorize": "the sign-in was not allowed",
+    "authorize_url_timeout": "the sign-in URL could not be made in time",
+    "no_url_available": "Home Assistant has no URL for the sign-in redirect",
+    "oauth_error": "Smartcar sent an invalid token",
+    "oauth_failed": "getting the Smartcar token failed",
+    "oauth_timeout": "getting the Smartcar token timed out",
+    "oauth_unauthorized": "Smartcar refused the client ID or secret",
+    "missing_credentials": "the application credentials are missing",
+    "missing_configuration": "the application credentials are missing",
+    "oauth_implementation_unavailable": "the application credentials are unavailable",
+}
+
 RESULT_TEXT = {
     "invalid_auth": "refused: sign in again",
     "rate_limited": "Smartcar is rate limiting, try again later",
@@ -217,6 +239,7 @@ class SmartcarWebhooksConfigFlow(AbstractOAuth2FlowHandler, domain=DOMAIN):
         self._oauth_data: dict[str, Any] = {}
         self._user_id: str | None = None
         self._discovered: dict[str, tuple[VehicleInfo, str | None]] = {}
+        self._connect_failure = "smartcar_error"
 
     @property
     def logger(self) -> logging.Logger:
@@ -393,6 +416,55 @@ class SmartcarWebhooksConfigFlow(AbstractOAuth2FlowHandler, domain=DOMAIN):
 
     # --- Smartcar Connect ---------------------------------------------------
 
+    def _keep_verified(self, result: ConfigFlowResult) -> ConfigFlowResult:
+        """A failed Connect after VERIFY must not throw the verified webhook away."""
+        reason = result.get("reason")
+        if (
+            result["type"] is FlowResultType.ABORT
+            and self.source == SOURCE_USER
+            and self._verified is not None
+            and reason in CONNECT_FAILURES
+        ):
+            self._connect_failure = reason
+            return self.async_show_menu(
+                step_id="connect_failed",
+                menu_options=["connect", "webhook_only"],
+                description_placeholders={"reason": CONNECT_FAILURES[reason]},
+            )
+        return result
+
+    async def async_step_pick_implementation(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Pick the credentials; a failure keeps the verified webhook."""
+        return self._keep_verified(
+            await super().async_step_pick_implementation(user_input)
+        )
+
+    async def async_step_auth(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Send the user to Smartcar Connect; a failure keeps the verified webhook."""
+        return self._keep_verified(await super().async_step_auth(user_input))
+
+    async def async_step_creation(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Exchange the code; a failure keeps the verified webhook."""
+        return self._keep_verified(await super().async_step_creation(user_input))
+
+    async def async_step_authorize_rejected(
+        self, data: None = None
+    ) -> ConfigFlowResult:
+        """The user said no at Smartcar; the verified webhook is kept."""
+        return self._keep_verified(await super().async_step_authorize_rejected(data))
+
+    async def async_step_connect_failed(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Connect failed: try again, or finish in webhook-only mode."""
+        return self._keep_verified(self.async_abort(reason=self._connect_failure))
+
     async def async_step_connect(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
@@ -423,10 +495,10 @@ class SmartcarWebhooksConfigFlow(AbstractOAuth2FlowHandler, domain=DOMAIN):
                 return self._finish_reauth(data, user_id)
             discovered = await async_discover_vehicles(client, access_token)
         except SmartcarError as err:
-            return self.async_abort(reason=api_error_key(err))
+            return self._keep_verified(self.async_abort(reason=api_error_key(err)))
         self._oauth_data, self._user_id, self._discovered = data, user_id, discovered
         if not discovered:
-            return self.async_abort(reason="no_vehicles")
+            return self._keep_verified(self.async_abort(reason="no_vehicles"))
         return await self.async_step_vehicles()
 
     async def async_step_vehicles(

@@ -37,6 +37,7 @@ from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClien
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from yarl import URL
 
+from custom_components.smartcar_webhooks.config_flow import CONNECT_FAILURES
 from custom_components.smartcar_webhooks.const import (
     CONF_CLOUDHOOK,
     CONF_MANAGEMENT_TOKEN,
@@ -606,7 +607,7 @@ async def test_vehicle_whose_attributes_fail_is_listed_by_its_id(
     ],
     ids=["401", "429", "500", "400", "client-error"],
 )
-async def test_vehicle_list_error_aborts(
+async def test_vehicle_list_error_keeps_the_verified_webhook(
     hass: HomeAssistant,
     client: Client,
     aioclient_mock: AiohttpClientMocker,
@@ -618,12 +619,13 @@ async def test_vehicle_list_error_aborts(
 
     result = await vehicles_form(hass, client, aioclient_mock)
 
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == reason
+    assert result["type"] is FlowResultType.MENU
+    assert result["step_id"] == "connect_failed"
+    assert result["description_placeholders"]["reason"] == CONNECT_FAILURES[reason]
 
 
 @pytest.mark.usefixtures("external_url", "credentials", "current_request_with_host")
-async def test_user_lookup_error_aborts(
+async def test_user_lookup_error_keeps_the_verified_webhook(
     hass: HomeAssistant, client: Client, aioclient_mock: AiohttpClientMocker
 ) -> None:
     aioclient_mock.get(f"{API}/user", **smartcar_error(401))
@@ -631,20 +633,26 @@ async def test_user_lookup_error_aborts(
 
     result = await vehicles_form(hass, client, aioclient_mock)
 
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "invalid_auth"
+    assert result["type"] is FlowResultType.MENU
+    assert result["step_id"] == "connect_failed"
+    assert (
+        result["description_placeholders"]["reason"] == CONNECT_FAILURES["invalid_auth"]
+    )
 
 
 @pytest.mark.usefixtures("external_url", "credentials", "current_request_with_host")
-async def test_account_without_vehicles_aborts(
+async def test_account_without_vehicles_keeps_the_verified_webhook(
     hass: HomeAssistant, client: Client, aioclient_mock: AiohttpClientMocker
 ) -> None:
     mock_smartcar(aioclient_mock, {})
 
     result = await vehicles_form(hass, client, aioclient_mock)
 
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "no_vehicles"
+    assert result["type"] is FlowResultType.MENU
+    assert result["step_id"] == "connect_failed"
+    assert (
+        result["description_placeholders"]["reason"] == CONNECT_FAILURES["no_vehicles"]
+    )
 
 
 @pytest.mark.usefixtures("external_url", "credentials", "current_request_with_host")
@@ -652,7 +660,7 @@ async def test_account_without_vehicles_aborts(
     ("status", "reason"),
     [(400, "oauth_unauthorized"), (401, "oauth_unauthorized"), (500, "oauth_failed")],
 )
-async def test_refused_code_exchange_aborts(
+async def test_refused_code_exchange_keeps_the_verified_webhook(
     hass: HomeAssistant,
     client: Client,
     aioclient_mock: AiohttpClientMocker,
@@ -664,12 +672,15 @@ async def test_refused_code_exchange_aborts(
 
     result = await sign_in(hass, client, aioclient_mock, result["flow_id"])
 
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == reason
+    assert result["type"] is FlowResultType.MENU
+    assert result["step_id"] == "connect_failed"
+    assert result["description_placeholders"]["reason"] == CONNECT_FAILURES[reason]
 
 
 @pytest.mark.usefixtures("external_url", "credentials", "current_request_with_host")
-async def test_user_denying_access_aborts(hass: HomeAssistant, client: Client) -> None:
+async def test_user_denying_access_keeps_the_verified_webhook(
+    hass: HomeAssistant, client: Client
+) -> None:
     result = await start_connect(hass, client)
     state = config_entry_oauth2_flow._encode_jwt(
         hass, {"flow_id": result["flow_id"], "redirect_uri": REDIRECT_URI}
@@ -678,11 +689,39 @@ async def test_user_denying_access_aborts(hass: HomeAssistant, client: Client) -
     await client.get(f"/auth/external/callback?error=access_denied&state={state}")
     result = await hass.config_entries.flow.async_configure(result["flow_id"])
 
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "user_rejected_authorize"
+    assert result["type"] is FlowResultType.MENU
+    assert result["step_id"] == "connect_failed"
+    assert (
+        result["description_placeholders"]["reason"]
+        == CONNECT_FAILURES["user_rejected_authorize"]
+    )
 
 
 # --- subscribing ------------------------------------------------------------
+
+
+@pytest.mark.usefixtures("external_url", "credentials", "current_request_with_host")
+async def test_after_a_failed_connect_webhook_only_still_finishes(
+    hass: HomeAssistant, client: Client
+) -> None:
+    result = await start_connect(hass, client)
+    state = config_entry_oauth2_flow._encode_jwt(
+        hass, {"flow_id": result["flow_id"], "redirect_uri": REDIRECT_URI}
+    )
+    await client.get(f"/auth/external/callback?error=access_denied&state={state}")
+    result = await hass.config_entries.flow.async_configure(result["flow_id"])
+    assert result["step_id"] == "connect_failed"
+    # Showing the step again (a reload of the dialog) keeps the same menu.
+    result = await hass.config_entries.flow.async_configure(result["flow_id"])
+    assert result["step_id"] == "connect_failed"
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "webhook_only"}
+    )
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"][CONF_SMARTCAR_WEBHOOK_ID] == SMARTCAR_WEBHOOK_ID
+    assert CONF_TOKEN not in result["data"]
 
 
 @pytest.mark.usefixtures("external_url", "credentials", "current_request_with_host")
