@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-import json
 import re
 from typing import Any
 
@@ -14,7 +13,6 @@ from custom_components.smartcar_webhooks.smartcar import (
     ChargingEvent,
     ChargingEventType,
     ChargingState,
-    DataDelivery,
     Delivery,
     DroppedField,
     Field,
@@ -22,15 +20,20 @@ from custom_components.smartcar_webhooks.smartcar import (
     InvalidDeliveryError,
     Location,
     Mode,
-    Reading,
     SmartcarError,
     Unit,
-    Value,
     VehicleInfo,
-    VehicleReport,
     VerifyRequest,
 )
 from custom_components.smartcar_webhooks.smartcar.parser import _V2_PATHS
+from tests.smartcar.helpers import (
+    RAW,
+    data_delivery,
+    field_values,
+    only_report,
+    readings_by_field,
+    with_raw,
+)
 
 type Parse = Callable[[Any], Delivery]
 type LoadJson = Callable[[str], Any]
@@ -49,8 +52,6 @@ FETCHED_AT_TIME = datetime(2025, 12, 14, 8, 6, tzinfo=UTC)
 MILE_KM = 1.609344
 PSI_KPA = 6.894757293168361
 GALLON_L = 3.785411784
-
-RAW = "__RAW_JSON__"  # placeholder swapped for raw JSON text (NaN, 1e400, ...)
 
 
 def _item(
@@ -82,33 +83,6 @@ def _v2(items: list[Any], *, event_name: str = "dynamic") -> dict[str, Any]:
     }
 
 
-def _with_raw(document: dict[str, Any], raw: str) -> str:
-    text = json.dumps(document)
-    assert text.count(f'"{RAW}"') == 1
-    return text.replace(f'"{RAW}"', raw)
-
-
-def _data(delivery: Delivery) -> DataDelivery:
-    assert isinstance(delivery, DataDelivery)
-    return delivery
-
-
-def _report(delivery: Delivery) -> VehicleReport:
-    (report,) = _data(delivery).vehicles
-    return report
-
-
-def _by_field(delivery: Delivery) -> dict[Field, Reading]:
-    readings = _report(delivery).readings
-    by_field = {reading.field: reading for reading in readings}
-    assert len(by_field) == len(readings), "a field was reported twice"
-    return by_field
-
-
-def _values(delivery: Delivery) -> dict[Field, Value | None]:
-    return {field: reading.value for field, reading in _by_field(delivery).items()}
-
-
 # --- the seed's example (Smartcar's public docs) -------------------------------
 
 
@@ -130,13 +104,13 @@ def test_seed_example_as_published_is_not_json(seed_text: str, parse: Parse) -> 
 
 
 def test_seed_example_battery_level_is_58_percent(seed_delivery: Delivery) -> None:
-    reading = _by_field(seed_delivery)[Field.BATTERY_LEVEL]
+    reading = readings_by_field(seed_delivery)[Field.BATTERY_LEVEL]
     assert reading.value == 58
     assert reading.unit is Unit.PERCENT
 
 
 def test_seed_example_range_is_kilometers(seed_delivery: Delivery) -> None:
-    reading = _by_field(seed_delivery)[Field.RANGE]
+    reading = readings_by_field(seed_delivery)[Field.RANGE]
     assert reading.value == pytest.approx(283.244544)
     assert isinstance(reading.value, float)
     assert round(reading.value, 2) == 283.24
@@ -144,18 +118,20 @@ def test_seed_example_range_is_kilometers(seed_delivery: Delivery) -> None:
 
 
 def test_seed_example_charge_fields(seed_delivery: Delivery) -> None:
-    values = _values(seed_delivery)
+    values = field_values(seed_delivery)
     assert values[Field.PLUGGED_IN] is False
     assert values[Field.CHARGING_STATE] is ChargingState.NOT_CHARGING
     assert values[Field.CHARGING] is False
 
 
 def test_seed_example_location(seed_delivery: Delivery) -> None:
-    assert _values(seed_delivery)[Field.LOCATION] == Location(37.4292, 122.1381, None)
+    assert field_values(seed_delivery)[Field.LOCATION] == Location(
+        37.4292, 122.1381, None
+    )
 
 
 def test_seed_example_has_exactly_the_dynamic_fields(seed_delivery: Delivery) -> None:
-    assert set(_by_field(seed_delivery)) == {
+    assert set(readings_by_field(seed_delivery)) == {
         Field.BATTERY_LEVEL,
         Field.RANGE,
         Field.PLUGGED_IN,
@@ -163,13 +139,13 @@ def test_seed_example_has_exactly_the_dynamic_fields(seed_delivery: Delivery) ->
         Field.CHARGING,
         Field.LOCATION,
     }
-    assert _data(seed_delivery).dropped == ()
+    assert data_delivery(seed_delivery).dropped == ()
 
 
 def test_seed_example_recorded_times_come_from_sc_data_age(
     seed_delivery: Delivery,
 ) -> None:
-    recorded = {f: r.recorded_at for f, r in _by_field(seed_delivery).items()}
+    recorded = {f: r.recorded_at for f, r in readings_by_field(seed_delivery).items()}
     battery_time = datetime(2024, 9, 20, 21, 58, 6, tzinfo=UTC)
     assert recorded[Field.BATTERY_LEVEL] == battery_time
     assert recorded[Field.RANGE] == battery_time
@@ -180,7 +156,7 @@ def test_seed_example_recorded_times_come_from_sc_data_age(
 
 
 def test_seed_example_delivery_id_is_the_request_id(seed_delivery: Delivery) -> None:
-    report = _report(seed_delivery)
+    report = only_report(seed_delivery)
     assert report.delivery_id == "25d743b8-14cf-4744-b067-bd8d7daf3f1a"
     assert {r.delivery_id for r in report.readings} == {report.delivery_id}
 
@@ -188,12 +164,12 @@ def test_seed_example_delivery_id_is_the_request_id(seed_delivery: Delivery) -> 
 def test_seed_example_identifies_webhook_vehicle_and_mode(
     seed_delivery: Delivery, received_at: datetime
 ) -> None:
-    delivery = _data(seed_delivery)
+    delivery = data_delivery(seed_delivery)
     assert delivery.kind == "dynamic"
     assert delivery.webhook_id == "865ca68d-a9b6-4d74-856e-605db0209eca"
     assert delivery.mode is Mode.LIVE
     assert delivery.delivered_at == received_at
-    report = _report(delivery)
+    report = only_report(delivery)
     assert report.vehicle == VehicleInfo("00000000-0000-4000-A000-000000000000")
     assert {r.vehicle_id for r in report.readings} == {report.vehicle.vehicle_id}
 
@@ -245,7 +221,7 @@ def test_v2_verify_without_challenge_key_is_invalid(
 def test_v2_dynamic_fixture_reports_each_vehicle_with_its_request_id(
     fixture_json: LoadJson, parse: Parse
 ) -> None:
-    delivery = _data(parse(fixture_json("v2_dynamic.json")))
+    delivery = data_delivery(parse(fixture_json("v2_dynamic.json")))
     assert [(r.vehicle, r.delivery_id) for r in delivery.vehicles] == [
         (VehicleInfo(VEHICLE_ID), REQUEST_ID),
         (VehicleInfo(OTHER_VEHICLE_ID), OTHER_REQUEST_ID),
@@ -256,7 +232,7 @@ def test_v2_dynamic_fixture_reports_each_vehicle_with_its_request_id(
 
 
 def test_v2_dynamic_fixture_values(fixture_json: LoadJson, parse: Parse) -> None:
-    delivery = _data(parse(fixture_json("v2_dynamic.json")))
+    delivery = data_delivery(parse(fixture_json("v2_dynamic.json")))
     first, second = delivery.vehicles
     assert {r.field: r.value for r in first.readings} == {
         Field.BATTERY_LEVEL: 73,
@@ -280,7 +256,7 @@ def test_v2_dynamic_fixture_values(fixture_json: LoadJson, parse: Parse) -> None
 def test_v2_dynamic_fixture_error_item_keeps_its_fetch_time(
     fixture_json: LoadJson, parse: Parse
 ) -> None:
-    _, second = _data(parse(fixture_json("v2_dynamic.json"))).vehicles
+    _, second = data_delivery(parse(fixture_json("v2_dynamic.json"))).vehicles
     (location,) = [r for r in second.readings if r.field is Field.LOCATION]
     assert location.error == FieldError("VEHICLE_STATE", "ASLEEP", "RETRY_LATER")
     assert location.recorded_at == FETCHED_AT_TIME
@@ -290,7 +266,7 @@ def test_v2_dynamic_fixture_error_item_keeps_its_fetch_time(
 def test_v2_data_delivery_kind_is_the_event_name(
     event_name: str, parse: Parse, received_at: datetime
 ) -> None:
-    delivery = _data(
+    delivery = data_delivery(
         parse(_v2([_item("/odometer", {"distance": 1.5})], event_name=event_name))
     )
     assert delivery.kind == event_name
@@ -313,20 +289,20 @@ def test_v2_data_delivery_kind_is_the_event_name(
 def test_v2_mode(raw_mode: Any, mode: Mode | None, parse: Parse) -> None:
     document = _v2([])
     document["mode"] = raw_mode
-    assert _data(parse(document)).mode is mode
+    assert data_delivery(parse(document)).mode is mode
 
 
 def test_v2_missing_webhook_id_and_mode_are_none(parse: Parse) -> None:
     document = _v2([])
     del document["webhookId"], document["mode"]
-    delivery = _data(parse(document))
+    delivery = data_delivery(parse(document))
     assert (delivery.webhook_id, delivery.mode) == (None, None)
 
 
 def test_v2_vehicle_without_request_id_has_empty_delivery_id(parse: Parse) -> None:
     document = _v2([_item("/odometer", {"distance": 10})])
     del document["payload"]["vehicles"][0]["requestId"]
-    report = _report(parse(document))
+    report = only_report(parse(document))
     assert report.delivery_id == ""
     assert report.readings[0].delivery_id == ""
 
@@ -334,7 +310,7 @@ def test_v2_vehicle_without_request_id_has_empty_delivery_id(parse: Parse) -> No
 def test_v2_empty_vehicle_list_is_an_empty_delivery(parse: Parse) -> None:
     document = _v2([])
     document["payload"]["vehicles"] = []
-    delivery = _data(parse(document))
+    delivery = data_delivery(parse(document))
     assert (delivery.vehicles, delivery.dropped) == ((), ())
 
 
@@ -344,7 +320,7 @@ def test_v2_empty_vehicle_list_is_an_empty_delivery(parse: Parse) -> None:
 def test_v2_imperial_units_are_converted_to_metric(
     fixture_json: LoadJson, parse: Parse
 ) -> None:
-    values = _values(parse(fixture_json("v2_scheduled_imperial.json")))
+    values = field_values(parse(fixture_json("v2_scheduled_imperial.json")))
     assert values == {
         Field.BATTERY_LEVEL: 50,
         Field.RANGE: pytest.approx(100 * MILE_KM),
@@ -361,7 +337,7 @@ def test_v2_imperial_units_are_converted_to_metric(
 
 
 def test_v2_imperial_reading_examples(fixture_json: LoadJson, parse: Parse) -> None:
-    values = _values(parse(fixture_json("v2_scheduled_imperial.json")))
+    values = field_values(parse(fixture_json("v2_scheduled_imperial.json")))
     assert values[Field.RANGE] == pytest.approx(160.9344)
     assert values[Field.TIRE_PRESSURE_FRONT_LEFT] == pytest.approx(241.3165, abs=1e-4)
     assert values[Field.FUEL_AMOUNT] == pytest.approx(37.85411784)
@@ -382,7 +358,7 @@ def test_v2_metric_values_are_taken_as_they_are(
     document = fixture_json("v2_scheduled_imperial.json")
     for item in document["payload"]["vehicles"][0]["data"]:
         item["headers"] = dict(headers)
-    values = _values(parse(document))
+    values = field_values(parse(document))
     assert values[Field.RANGE] == 100
     assert values[Field.ODOMETER] == 12000
     assert values[Field.TIRE_PRESSURE_FRONT_LEFT] == 35
@@ -393,7 +369,9 @@ def test_v2_metric_values_are_taken_as_they_are(
 
 def test_v2_unit_system_header_name_is_case_insensitive(parse: Parse) -> None:
     item = _item("/odometer", {"distance": 10}, headers={"SC-Unit-System": "imperial"})
-    assert _values(parse(_v2([item])))[Field.ODOMETER] == pytest.approx(10 * MILE_KM)
+    assert field_values(parse(_v2([item])))[Field.ODOMETER] == pytest.approx(
+        10 * MILE_KM
+    )
 
 
 # --- every path ---------------------------------------------------------------
@@ -452,8 +430,8 @@ def test_every_v2_path_of_the_parser_has_a_case() -> None:
 def test_v2_path_is_read(path: str, parse: Parse) -> None:
     body, expected = V2_PATH_CASES[path]
     delivery = parse(_v2([_item(path, body)]))
-    assert _values(delivery) == expected
-    assert _data(delivery).dropped == ()
+    assert field_values(delivery) == expected
+    assert data_delivery(delivery).dropped == ()
 
 
 @pytest.mark.parametrize("path", list(V2_PATH_CASES))
@@ -461,7 +439,7 @@ def test_v2_path_readings_have_native_units_and_data_age(
     path: str, parse: Parse, native_units: dict[Field, Unit | None]
 ) -> None:
     body, _ = V2_PATH_CASES[path]
-    for field, reading in _by_field(parse(_v2([_item(path, body)]))).items():
+    for field, reading in readings_by_field(parse(_v2([_item(path, body)]))).items():
         assert reading.unit is native_units[field]
         assert reading.recorded_at == DATA_AGE_TIME
         assert reading.error is None
@@ -472,14 +450,14 @@ def test_v2_fraction_boundaries_are_accepted(parse: Parse) -> None:
         _item("/battery", {"percentRemaining": 0}),
         _item("/charge/limit", {"limit": 1}),
     ]
-    values = _values(parse(_v2(items)))
+    values = field_values(parse(_v2(items)))
     assert values == {Field.BATTERY_LEVEL: 0, Field.CHARGE_LIMIT: 100}
 
 
 def test_v2_missing_keys_of_a_path_are_simply_absent(parse: Parse) -> None:
     delivery = parse(_v2([_item("/fuel", {"range": 300})]))
-    assert _values(delivery) == {Field.FUEL_RANGE: 300}
-    assert _data(delivery).dropped == ()
+    assert field_values(delivery) == {Field.FUEL_RANGE: 300}
+    assert data_delivery(delivery).dropped == ()
 
 
 def test_v2_unknown_path_is_skipped_silently(parse: Parse) -> None:
@@ -489,13 +467,13 @@ def test_v2_unknown_path_is_skipped_silently(parse: Parse) -> None:
         _item("/odometer", {"distance": 5}),
     ]
     delivery = parse(_v2(items))
-    assert _values(delivery) == {Field.ODOMETER: 5}
-    assert _data(delivery).dropped == ()
+    assert field_values(delivery) == {Field.ODOMETER: 5}
+    assert data_delivery(delivery).dropped == ()
 
 
 def test_v2_unknown_path_with_error_code_is_skipped(parse: Parse) -> None:
     delivery = parse(_v2([_item("/engine/coolant", {"type": "X"}, code=500)]))
-    assert _report(delivery).readings == ()
+    assert only_report(delivery).readings == ()
 
 
 # --- error items ----------------------------------------------------------------
@@ -512,7 +490,7 @@ ERROR_BODY = {
 
 @pytest.mark.parametrize("path", list(V2_PATH_CASES))
 def test_v2_error_item_marks_every_field_of_its_path(path: str, parse: Parse) -> None:
-    readings = _by_field(parse(_v2([_item(path, ERROR_BODY, code=409)])))
+    readings = readings_by_field(parse(_v2([_item(path, ERROR_BODY, code=409)])))
     assert set(readings) == set(V2_PATH_CASES[path][1])
     for reading in readings.values():
         assert reading.value is None
@@ -557,15 +535,15 @@ def test_v2_error_item_marks_every_field_of_its_path(path: str, parse: Parse) ->
 def test_v2_error_body_becomes_field_error(
     body: Any, error: FieldError, parse: Parse
 ) -> None:
-    readings = _by_field(parse(_v2([_item("/odometer", body, code=500)])))
+    readings = readings_by_field(parse(_v2([_item("/odometer", body, code=500)])))
     assert readings[Field.ODOMETER].error == error
 
 
 @pytest.mark.parametrize("code", [404, 409, 500, 0, None, True])
 def test_v2_item_with_code_other_than_200_is_an_error(code: Any, parse: Parse) -> None:
-    reading = _by_field(parse(_v2([_item("/odometer", {"distance": 5}, code=code)])))[
-        Field.ODOMETER
-    ]
+    reading = readings_by_field(
+        parse(_v2([_item("/odometer", {"distance": 5}, code=code)]))
+    )[Field.ODOMETER]
     assert reading.value is None
     assert reading.error is not None
 
@@ -573,7 +551,9 @@ def test_v2_item_with_code_other_than_200_is_an_error(code: Any, parse: Parse) -
 def test_v2_item_without_code_is_an_error(parse: Parse) -> None:
     item = _item("/odometer", {"distance": 5})
     del item["code"]
-    assert _by_field(parse(_v2([item])))[Field.ODOMETER].error == FieldError("UNKNOWN")
+    assert readings_by_field(parse(_v2([item])))[Field.ODOMETER].error == FieldError(
+        "UNKNOWN"
+    )
 
 
 # --- bad items and vehicle entries ----------------------------------------------
@@ -616,8 +596,10 @@ def test_v2_bad_item_is_dropped_while_other_items_count(
     item: Any, source: str, reason: str, parse: Parse
 ) -> None:
     delivery = parse(_v2([item, _item("/odometer", {"distance": 5})]))
-    assert _data(delivery).dropped == (DroppedField(VEHICLE_ID, source, reason),)
-    assert _values(delivery) == {Field.ODOMETER: 5}
+    assert data_delivery(delivery).dropped == (
+        DroppedField(VEHICLE_ID, source, reason),
+    )
+    assert field_values(delivery) == {Field.ODOMETER: 5}
 
 
 @pytest.mark.parametrize(
@@ -647,10 +629,10 @@ def test_v2_vehicle_entry_without_id_or_data_is_dropped(
     document = _v2([_item("/odometer", {"distance": 5})])
     vehicles = document["payload"]["vehicles"]
     vehicles.insert(0, entry)
-    delivery = _data(parse(document))
+    delivery = data_delivery(parse(document))
     assert [r.vehicle.vehicle_id for r in delivery.vehicles] == [VEHICLE_ID]
     assert delivery.dropped == (DroppedField("", "vehicles[0]", "not a vehicle"),)
-    assert _values(delivery) == {Field.ODOMETER: 5}
+    assert field_values(delivery) == {Field.ODOMETER: 5}
 
 
 def test_v2_dropped_fields_name_their_vehicle(parse: Parse) -> None:
@@ -662,7 +644,7 @@ def test_v2_dropped_fields_name_their_vehicle(parse: Parse) -> None:
             "data": [_item("/battery", {"percentRemaining": 2})],
         }
     )
-    assert _data(parse(document)).dropped == (
+    assert data_delivery(parse(document)).dropped == (
         DroppedField(VEHICLE_ID, "/odometer.distance", "negative value"),
         DroppedField(
             OTHER_VEHICLE_ID, "/battery.percentRemaining", "fraction outside 0-1"
@@ -731,7 +713,7 @@ def test_v2_unknown_event_name_is_invalid(event_name: Any, parse: Parse) -> None
 )
 def test_v2_recorded_time(headers: Any, expected: datetime, parse: Parse) -> None:
     delivery = parse(_v2([_item("/odometer", {"distance": 5}, headers=headers)]))
-    assert _by_field(delivery)[Field.ODOMETER].recorded_at == expected
+    assert readings_by_field(delivery)[Field.ODOMETER].recorded_at == expected
 
 
 @pytest.mark.parametrize(
@@ -744,7 +726,9 @@ def test_v2_recorded_time_without_usable_header_is_received_at(
 ) -> None:
     item = _item("/odometer", {"distance": 5})
     item["headers"] = headers
-    assert _by_field(parse(_v2([item])))[Field.ODOMETER].recorded_at == received_at
+    assert (
+        readings_by_field(parse(_v2([item])))[Field.ODOMETER].recorded_at == received_at
+    )
 
 
 def test_v2_recorded_time_without_headers_key_is_received_at(
@@ -752,7 +736,9 @@ def test_v2_recorded_time_without_headers_key_is_received_at(
 ) -> None:
     item = _item("/odometer", {"distance": 5})
     del item["headers"]
-    assert _by_field(parse(_v2([item])))[Field.ODOMETER].recorded_at == received_at
+    assert (
+        readings_by_field(parse(_v2([item])))[Field.ODOMETER].recorded_at == received_at
+    )
 
 
 @pytest.mark.parametrize(
@@ -767,7 +753,7 @@ def test_v2_recorded_time_in_the_future_is_clamped_to_received_at(
     headers: dict[str, str], parse: Parse, received_at: datetime
 ) -> None:
     delivery = parse(_v2([_item("/odometer", {"distance": 5}, headers=headers)]))
-    assert _by_field(delivery)[Field.ODOMETER].recorded_at == received_at
+    assert readings_by_field(delivery)[Field.ODOMETER].recorded_at == received_at
 
 
 @pytest.mark.parametrize(
@@ -779,7 +765,7 @@ def test_v2_recorded_time_is_a_representable_utc_instant(
     # Home Assistant converts timestamps to UTC; one before 0001-01-01T00:00Z
     # cannot be, so such a header must count as unusable.
     item = _item("/odometer", {"distance": 5}, headers={"sc-data-age": data_age})
-    recorded_at = _by_field(parse(_v2([item])))[Field.ODOMETER].recorded_at
+    recorded_at = readings_by_field(parse(_v2([item])))[Field.ODOMETER].recorded_at
     assert recorded_at.astimezone(UTC).tzinfo is UTC
 
 
@@ -798,7 +784,7 @@ def test_v2_error_item_recorded_time_is_clamped_too(
 ) -> None:
     headers = {"sc-data-age": "2027-01-01T00:00:00Z"}
     delivery = parse(_v2([_item("/odometer", ERROR_BODY, code=409, headers=headers)]))
-    assert _by_field(delivery)[Field.ODOMETER].recorded_at == received_at
+    assert readings_by_field(delivery)[Field.ODOMETER].recorded_at == received_at
 
 
 # --- charge -------------------------------------------------------------------------
@@ -820,7 +806,7 @@ def test_v2_error_item_recorded_time_is_clamped_too(
 def test_v2_charge_state_and_derived_charging(
     raw: str, state: ChargingState, charging: bool, parse: Parse
 ) -> None:
-    values = _values(parse(_v2([_item("/charge", {"state": raw})])))
+    values = field_values(parse(_v2([_item("/charge", {"state": raw})])))
     assert values == {Field.CHARGING_STATE: state, Field.CHARGING: charging}
 
 
@@ -836,8 +822,8 @@ def test_v2_unusable_charge_state_is_dropped_and_charging_not_derived(
     raw: Any, reason: str, parse: Parse
 ) -> None:
     delivery = parse(_v2([_item("/charge", {"isPluggedIn": True, "state": raw})]))
-    assert _values(delivery) == {Field.PLUGGED_IN: True}
-    assert _data(delivery).dropped == (
+    assert field_values(delivery) == {Field.PLUGGED_IN: True}
+    assert data_delivery(delivery).dropped == (
         DroppedField(VEHICLE_ID, "/charge.state", reason),
     )
 
@@ -880,18 +866,18 @@ def test_v2_bad_value_is_dropped_with_reason(
         _item(path, {key: RAW}),
         _item("/location", {"latitude": 1, "longitude": 2}),
     ]
-    delivery = parse(_with_raw(_v2(items), raw))
-    assert _data(delivery).dropped == (
+    delivery = parse(with_raw(_v2(items), raw))
+    assert data_delivery(delivery).dropped == (
         DroppedField(VEHICLE_ID, f"{path}.{key}", reason),
     )
-    assert _values(delivery) == {Field.LOCATION: Location(1, 2)}
+    assert field_values(delivery) == {Field.LOCATION: Location(1, 2)}
 
 
 def test_v2_bad_value_leaves_the_other_keys_of_its_item(parse: Parse) -> None:
     items = [_item("/battery", {"percentRemaining": RAW, "range": 200})]
-    delivery = parse(_with_raw(_v2(items), "NaN"))
-    assert _values(delivery) == {Field.RANGE: 200}
-    assert _data(delivery).dropped == (
+    delivery = parse(with_raw(_v2(items), "NaN"))
+    assert field_values(delivery) == {Field.RANGE: 200}
+    assert data_delivery(delivery).dropped == (
         DroppedField(VEHICLE_ID, "/battery.percentRemaining", "not a finite number"),
     )
 
@@ -914,14 +900,16 @@ def test_v2_bad_location_is_dropped_with_reason(
 ) -> None:
     items = [_item("/location", body), _item("/odometer", {"distance": 5})]
     delivery = parse(_v2(items))
-    assert _data(delivery).dropped == (DroppedField(VEHICLE_ID, "/location", reason),)
-    assert _values(delivery) == {Field.ODOMETER: 5}
+    assert data_delivery(delivery).dropped == (
+        DroppedField(VEHICLE_ID, "/location", reason),
+    )
+    assert field_values(delivery) == {Field.ODOMETER: 5}
 
 
 def test_v2_nan_latitude_is_dropped(parse: Parse) -> None:
     items = [_item("/location", {"latitude": RAW, "longitude": 11.5})]
-    delivery = parse(_with_raw(_v2(items), "NaN"))
-    assert _data(delivery).dropped == (
+    delivery = parse(with_raw(_v2(items), "NaN"))
+    assert data_delivery(delivery).dropped == (
         DroppedField(VEHICLE_ID, "/location", "not a finite number"),
     )
 
@@ -933,7 +921,7 @@ def test_v2_location_boundaries_are_accepted(
     latitude: float, longitude: float, parse: Parse
 ) -> None:
     body = {"latitude": latitude, "longitude": longitude}
-    location = _values(parse(_v2([_item("/location", body)])))[Field.LOCATION]
+    location = field_values(parse(_v2([_item("/location", body)])))[Field.LOCATION]
     assert location == Location(latitude, longitude)
 
 
@@ -944,8 +932,8 @@ def test_v2_imperial_value_overflowing_on_conversion_is_dropped(parse: Parse) ->
         _item("/battery", {"range": 1.7e308, "percentRemaining": 0.5}, headers=headers)
     ]
     delivery = parse(_v2(items))
-    assert _values(delivery) == {Field.BATTERY_LEVEL: 50}
-    assert [d.source for d in _data(delivery).dropped] == ["/battery.range"]
+    assert field_values(delivery) == {Field.BATTERY_LEVEL: 50}
+    assert [d.source for d in data_delivery(delivery).dropped] == ["/battery.range"]
 
 
 # --- eventBased -----------------------------------------------------------------------

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-import json
 from typing import Any
 
 import pytest
 
 from custom_components.smartcar_webhooks.smartcar import (
     ChargingState,
-    DataDelivery,
     Delivery,
     DroppedField,
     ErrorDelivery,
@@ -21,15 +19,20 @@ from custom_components.smartcar_webhooks.smartcar import (
     InvalidDeliveryError,
     Location,
     Mode,
-    Reading,
     Unit,
-    Value,
     VehicleError,
     VehicleInfo,
-    VehicleReport,
     VerifyRequest,
 )
 from custom_components.smartcar_webhooks.smartcar.parser import _V4_SIGNALS
+from tests.smartcar.helpers import (
+    RAW,
+    data_delivery,
+    field_values,
+    only_report,
+    readings_by_field,
+    with_raw,
+)
 
 type Parse = Callable[[Any], Delivery]
 type LoadJson = Callable[[str], Any]
@@ -52,7 +55,6 @@ MILE_KM = 1.609344
 PSI_KPA = 6.894757293168361
 GALLON_L = 3.785411784
 
-RAW = "__RAW_JSON__"  # placeholder swapped for raw JSON text (NaN, 1e400, ...)
 
 TIRES = (
     Field.TIRE_PRESSURE_FRONT_LEFT,
@@ -118,35 +120,8 @@ def _tires(*pressures: Any, unit: Any = "kPa") -> dict[str, Any]:
     }
 
 
-def _with_raw(document: dict[str, Any], raw: str) -> str:
-    text = json.dumps(document)
-    assert text.count(f'"{RAW}"') == 1
-    return text.replace(f'"{RAW}"', raw)
-
-
-def _data(delivery: Delivery) -> DataDelivery:
-    assert isinstance(delivery, DataDelivery)
-    return delivery
-
-
-def _report(delivery: Delivery) -> VehicleReport:
-    (report,) = _data(delivery).vehicles
-    return report
-
-
-def _by_field(delivery: Delivery) -> dict[Field, Reading]:
-    readings = _report(delivery).readings
-    by_field = {reading.field: reading for reading in readings}
-    assert len(by_field) == len(readings), "a field was reported twice"
-    return by_field
-
-
-def _values(delivery: Delivery) -> dict[Field, Value | None]:
-    return {field: reading.value for field, reading in _by_field(delivery).items()}
-
-
 def _dropped(delivery: Delivery) -> tuple[DroppedField, ...]:
-    return _data(delivery).dropped
+    return data_delivery(delivery).dropped
 
 
 # --- VERIFY ---------------------------------------------------------------------
@@ -202,14 +177,14 @@ def test_v4_verify_without_data_object_is_invalid(
 
 
 def test_v4_vehicle_state_vehicle_info(fixture_json: LoadJson, parse: Parse) -> None:
-    report = _report(parse(fixture_json("v4_vehicle_state.json")))
+    report = only_report(parse(fixture_json("v4_vehicle_state.json")))
     assert report.vehicle == VehicleInfo(VEHICLE_ID, "KIA", "EV6", 2023)
 
 
 def test_v4_vehicle_state_delivery_identity(
     fixture_json: LoadJson, parse: Parse
 ) -> None:
-    delivery = _data(parse(fixture_json("v4_vehicle_state.json")))
+    delivery = data_delivery(parse(fixture_json("v4_vehicle_state.json")))
     assert delivery.kind == "vehicle_state"
     assert delivery.webhook_id == WEBHOOK_ID
     assert delivery.mode is Mode.LIVE
@@ -222,7 +197,7 @@ def test_v4_vehicle_state_delivery_identity(
 
 
 def test_v4_vehicle_state_fixture_values(fixture_json: LoadJson, parse: Parse) -> None:
-    assert _values(parse(fixture_json("v4_vehicle_state.json"))) == {
+    assert field_values(parse(fixture_json("v4_vehicle_state.json"))) == {
         Field.BATTERY_LEVEL: 67,
         Field.RANGE: 301,
         Field.BATTERY_CAPACITY: 77.4,
@@ -246,7 +221,9 @@ def test_v4_vehicle_state_fixture_recorded_times(
 ) -> None:
     recorded = {
         f: r.recorded_at
-        for f, r in _by_field(parse(fixture_json("v4_vehicle_state.json"))).items()
+        for f, r in readings_by_field(
+            parse(fixture_json("v4_vehicle_state.json"))
+        ).items()
     }
     assert recorded[Field.BATTERY_LEVEL] == OEM_UPDATED
     assert recorded[Field.ODOMETER] == PARKED
@@ -261,7 +238,9 @@ def test_v4_vehicle_state_fixture_recorded_times(
 def test_v4_vehicle_state_fixture_error_signal(
     fixture_json: LoadJson, parse: Parse
 ) -> None:
-    reading = _by_field(parse(fixture_json("v4_vehicle_state.json")))[Field.FUEL_LEVEL]
+    reading = readings_by_field(parse(fixture_json("v4_vehicle_state.json")))[
+        Field.FUEL_LEVEL
+    ]
     assert reading.value is None
     assert reading.unit is None
     assert reading.error == FieldError("COMPATIBILITY", "VEHICLE_NOT_CAPABLE", None)
@@ -287,7 +266,7 @@ def test_v4_vehicle_state_fixture_error_signal(
 def test_v4_vehicle_info(vehicle: Any, expected: VehicleInfo, parse: Parse) -> None:
     document = _v4([])
     document["data"]["vehicle"] = vehicle
-    assert _report(parse(document)).vehicle == expected
+    assert only_report(parse(document)).vehicle == expected
 
 
 @pytest.mark.parametrize("vehicle_id", [None, "", 42])
@@ -392,7 +371,7 @@ def test_every_v4_signal_of_the_parser_has_a_case() -> None:
 def test_v4_signal_is_read(code: str, parse: Parse) -> None:
     body, expected = V4_SIGNAL_CASES[code]
     delivery = parse(_v4([_signal(code, body)]))
-    assert _values(delivery) == expected
+    assert field_values(delivery) == expected
     assert _dropped(delivery) == ()
 
 
@@ -401,7 +380,7 @@ def test_v4_signal_readings_have_native_units_and_oem_time(
     code: str, parse: Parse, native_units: dict[Field, Unit | None]
 ) -> None:
     body, _ = V4_SIGNAL_CASES[code]
-    for field, reading in _by_field(parse(_v4([_signal(code, body)]))).items():
+    for field, reading in readings_by_field(parse(_v4([_signal(code, body)]))).items():
         assert reading.unit is native_units[field]
         assert reading.recorded_at == OEM_UPDATED
         assert reading.error is None
@@ -415,19 +394,19 @@ def test_v4_unknown_signal_is_skipped_silently(parse: Parse) -> None:
         _signal("odometer-traveleddistance", {"value": 10, "unit": "km"}),
     ]
     delivery = parse(_v4(signals))
-    assert _values(delivery) == {Field.ODOMETER: 10}
+    assert field_values(delivery) == {Field.ODOMETER: 10}
     assert _dropped(delivery) == ()
 
 
 def test_v4_unknown_signal_in_error_is_skipped(parse: Parse) -> None:
     status = {"value": "ERROR", "error": {"type": "PERMISSION", "code": None}}
     delivery = parse(_v4([_signal("charge-chargetimers", status=status)]))
-    assert _report(delivery).readings == ()
+    assert only_report(delivery).readings == ()
 
 
 def test_v4_empty_signal_list(parse: Parse) -> None:
     delivery = parse(_v4([]))
-    assert _report(delivery).readings == ()
+    assert only_report(delivery).readings == ()
     assert _dropped(delivery) == ()
 
 
@@ -525,7 +504,9 @@ def test_v4_empty_signal_list(parse: Parse) -> None:
 def test_v4_units_are_converted(
     code: str, body: dict[str, Any], field: Field, expected: float, parse: Parse
 ) -> None:
-    assert _values(parse(_v4([_signal(code, body)])))[field] == pytest.approx(expected)
+    assert field_values(parse(_v4([_signal(code, body)])))[field] == pytest.approx(
+        expected
+    )
 
 
 @pytest.mark.parametrize(
@@ -545,7 +526,7 @@ def test_v4_tire_pressure_units_are_converted(
     body = _tires(pressure, pressure, pressure, pressure, unit=unit)
     if unit is None:
         del body["unit"]
-    values = _values(parse(_v4([_signal("wheel-tires", body)])))
+    values = field_values(parse(_v4([_signal("wheel-tires", body)])))
     assert values == dict.fromkeys(TIRES, pytest.approx(expected))
 
 
@@ -595,14 +576,14 @@ def test_v4_value_in_unknown_unit_is_dropped(
     signals = [_signal(code, body), _signal("closure-islocked", {"value": True})]
     delivery = parse(_v4(signals))
     assert _dropped(delivery) == (DroppedField(VEHICLE_ID, source, "unknown unit"),)
-    assert _values(delivery) == {Field.LOCKED: True}
+    assert field_values(delivery) == {Field.LOCKED: True}
 
 
 def test_v4_tires_in_unknown_unit_are_dropped(parse: Parse) -> None:
     delivery = parse(
         _v4([_signal("wheel-tires", _tires(2.4, 2.4, 2.3, 2.3, unit="atm"))])
     )
-    assert _values(delivery) == {}
+    assert field_values(delivery) == {}
     assert _dropped(delivery) == tuple(
         DroppedField(VEHICLE_ID, f"wheel-tires.{field.value}", "unknown unit")
         for field in TIRES
@@ -641,7 +622,7 @@ def test_v4_value_overflowing_on_unit_conversion_is_dropped(
     # A finite JSON number times the unit factor must not become infinity.
     signals = [_signal(code, body), _signal("closure-islocked", {"value": True})]
     delivery = parse(_v4(signals))
-    assert _values(delivery) == {Field.LOCKED: True}
+    assert field_values(delivery) == {Field.LOCKED: True}
     assert [d.source for d in _dropped(delivery)] == [source]
 
 
@@ -661,7 +642,7 @@ def test_v4_error_status_marks_every_field_of_its_signal(
         },
     }
     body, expected = V4_SIGNAL_CASES[code]
-    readings = _by_field(parse(_v4([_signal(code, body, status=status)])))
+    readings = readings_by_field(parse(_v4([_signal(code, body, status=status)])))
     assert set(readings) == set(expected)
     for reading in readings.values():
         assert reading.value is None
@@ -696,7 +677,7 @@ def test_v4_error_status_becomes_field_error(
     status: dict[str, Any], error: FieldError, parse: Parse
 ) -> None:
     signal = _signal("tractionbattery-range", status=status)
-    assert _by_field(parse(_v4([signal])))[Field.RANGE].error == error
+    assert readings_by_field(parse(_v4([signal])))[Field.RANGE].error == error
 
 
 @pytest.mark.parametrize(
@@ -707,7 +688,7 @@ def test_v4_error_status_becomes_field_error(
 def test_v4_status_other_than_error_reads_the_body(status: Any, parse: Parse) -> None:
     signal = _signal("tractionbattery-range", {"value": 300, "unit": "km"})
     signal["status"] = status
-    reading = _by_field(parse(_v4([signal])))[Field.RANGE]
+    reading = readings_by_field(parse(_v4([signal])))[Field.RANGE]
     assert (reading.value, reading.error) == (300, None)
 
 
@@ -716,7 +697,7 @@ def test_v4_error_status_wins_over_a_body(parse: Parse) -> None:
     signal = _signal(
         "tractionbattery-range", {"value": 300, "unit": "km"}, status=status
     )
-    reading = _by_field(parse(_v4([signal])))[Field.RANGE]
+    reading = readings_by_field(parse(_v4([signal])))[Field.RANGE]
     assert (reading.value, reading.error) == (None, FieldError("SERVER", "INTERNAL"))
 
 
@@ -762,13 +743,17 @@ def test_v4_error_status_wins_over_a_body(parse: Parse) -> None:
 )
 def test_v4_signal_recorded_time(meta: Any, expected: datetime, parse: Parse) -> None:
     signal = _signal("odometer-traveleddistance", {"value": 5, "unit": "km"}, meta=meta)
-    assert _by_field(parse(_v4([signal])))[Field.ODOMETER].recorded_at == expected
+    assert (
+        readings_by_field(parse(_v4([signal])))[Field.ODOMETER].recorded_at == expected
+    )
 
 
 def test_v4_signal_without_meta_key_uses_delivered_at(parse: Parse) -> None:
     signal = _signal("odometer-traveleddistance", {"value": 5, "unit": "km"})
     del signal["meta"]
-    assert _by_field(parse(_v4([signal])))[Field.ODOMETER].recorded_at == DELIVERED
+    assert (
+        readings_by_field(parse(_v4([signal])))[Field.ODOMETER].recorded_at == DELIVERED
+    )
 
 
 @pytest.mark.parametrize(
@@ -783,7 +768,9 @@ def test_v4_signal_recorded_time_is_clamped_to_delivered_at(
     meta: dict[str, Any], parse: Parse
 ) -> None:
     signal = _signal("odometer-traveleddistance", {"value": 5, "unit": "km"}, meta=meta)
-    assert _by_field(parse(_v4([signal])))[Field.ODOMETER].recorded_at == DELIVERED
+    assert (
+        readings_by_field(parse(_v4([signal])))[Field.ODOMETER].recorded_at == DELIVERED
+    )
 
 
 @pytest.mark.parametrize(
@@ -798,9 +785,9 @@ def test_v4_unusable_delivered_at_is_received_at(
         [_signal("odometer-traveleddistance", {"value": 5, "unit": "km"}, meta={})]
     )
     document["meta"]["deliveredAt"] = delivered_at
-    delivery = _data(parse(document))
+    delivery = data_delivery(parse(document))
     assert delivery.delivered_at == received_at
-    assert _by_field(delivery)[Field.ODOMETER].recorded_at == received_at
+    assert readings_by_field(delivery)[Field.ODOMETER].recorded_at == received_at
 
 
 def test_v4_delivery_without_meta_uses_received_at(
@@ -808,13 +795,13 @@ def test_v4_delivery_without_meta_uses_received_at(
 ) -> None:
     document = _v4([_signal("odometer-traveleddistance", {"value": 5, "unit": "km"})])
     del document["meta"]
-    delivery = _data(parse(document))
+    delivery = data_delivery(parse(document))
     assert (delivery.delivered_at, delivery.webhook_id, delivery.mode) == (
         received_at,
         None,
         None,
     )
-    assert _by_field(delivery)[Field.ODOMETER].recorded_at == OEM_UPDATED
+    assert readings_by_field(delivery)[Field.ODOMETER].recorded_at == OEM_UPDATED
 
 
 # --- location -------------------------------------------------------------------------
@@ -836,7 +823,7 @@ def test_v4_location_heading(
     heading: Any, expected: float | None, parse: Parse
 ) -> None:
     body = {"latitude": 52.5163, "longitude": 13.3777, "heading": heading}
-    location = _values(parse(_v4([_signal("location-preciselocation", body)])))[
+    location = field_values(parse(_v4([_signal("location-preciselocation", body)])))[
         Field.LOCATION
     ]
     assert location == Location(52.5163, 13.3777, expected)
@@ -844,7 +831,7 @@ def test_v4_location_heading(
 
 def test_v4_location_without_heading(parse: Parse) -> None:
     body = {"latitude": 52.5163, "longitude": 13.3777, "locationType": "CURRENT"}
-    location = _values(parse(_v4([_signal("location-preciselocation", body)])))[
+    location = field_values(parse(_v4([_signal("location-preciselocation", body)])))[
         Field.LOCATION
     ]
     assert location == Location(52.5163, 13.3777, None)
@@ -853,8 +840,8 @@ def test_v4_location_without_heading(parse: Parse) -> None:
 @pytest.mark.parametrize("raw", ["NaN", "Infinity", "-Infinity"])
 def test_v4_non_finite_heading_is_left_out(raw: str, parse: Parse) -> None:
     body = {"latitude": 52.5163, "longitude": 13.3777, "heading": RAW}
-    delivery = parse(_with_raw(_v4([_signal("location-preciselocation", body)]), raw))
-    assert _values(delivery)[Field.LOCATION] == Location(52.5163, 13.3777, None)
+    delivery = parse(with_raw(_v4([_signal("location-preciselocation", body)]), raw))
+    assert field_values(delivery)[Field.LOCATION] == Location(52.5163, 13.3777, None)
 
 
 @pytest.mark.parametrize(
@@ -880,7 +867,7 @@ def test_v4_bad_location_is_dropped_with_reason(
     assert _dropped(delivery) == (
         DroppedField(VEHICLE_ID, "location-preciselocation", reason),
     )
-    assert _values(delivery) == {Field.LOCKED: False}
+    assert field_values(delivery) == {Field.LOCKED: False}
 
 
 # --- tires ------------------------------------------------------------------------------
@@ -898,7 +885,7 @@ def test_v4_tires_map_row_zero_to_front_and_column_zero_to_left(parse: Parse) ->
         "columnCount": 2,
         "unit": "kPa",
     }
-    assert _values(parse(_v4([_signal("wheel-tires", body)]))) == {
+    assert field_values(parse(_v4([_signal("wheel-tires", body)]))) == {
         Field.TIRE_PRESSURE_FRONT_LEFT: 200,
         Field.TIRE_PRESSURE_FRONT_RIGHT: 201,
         Field.TIRE_PRESSURE_BACK_LEFT: 210,
@@ -944,7 +931,7 @@ def test_v4_tire_outside_the_2x2_layout_is_dropped(tire: Any, parse: Parse) -> N
     assert _dropped(delivery) == (
         DroppedField(VEHICLE_ID, "wheel-tires", "not a tire of a 2x2 layout"),
     )
-    assert _values(delivery) == {
+    assert field_values(delivery) == {
         Field.TIRE_PRESSURE_FRONT_RIGHT: 251,
         Field.TIRE_PRESSURE_BACK_LEFT: 246,
         Field.TIRE_PRESSURE_BACK_RIGHT: 247,
@@ -959,7 +946,7 @@ def test_v4_tires_without_value_list_are_dropped(values: Any, parse: Parse) -> N
     assert _dropped(delivery) == (
         DroppedField(VEHICLE_ID, "wheel-tires", "values is not a list"),
     )
-    assert _values(delivery) == {}
+    assert field_values(delivery) == {}
 
 
 @pytest.mark.parametrize(
@@ -978,12 +965,12 @@ def test_v4_bad_tire_pressure_is_dropped_with_reason(
     assert _dropped(delivery) == (
         DroppedField(VEHICLE_ID, "wheel-tires.tire_pressure_front_left", reason),
     )
-    assert set(_values(delivery)) == set(TIRES[1:])
+    assert set(field_values(delivery)) == set(TIRES[1:])
 
 
 def test_v4_tire_layout_with_fewer_tires_reports_those_present(parse: Parse) -> None:
     delivery = parse(_v4([_signal("wheel-tires", _tires(250, 251))]))
-    assert _values(delivery) == {
+    assert field_values(delivery) == {
         Field.TIRE_PRESSURE_FRONT_LEFT: 250,
         Field.TIRE_PRESSURE_FRONT_RIGHT: 251,
     }
@@ -1003,7 +990,7 @@ def test_v4_charge_limit_is_the_active_limit_not_the_listed_limits(
         "activeLimit": 60,
         "unit": "percent",
     }
-    assert _values(parse(_v4([_signal("charge-chargelimits", body)]))) == {
+    assert field_values(parse(_v4([_signal("charge-chargelimits", body)]))) == {
         Field.CHARGE_LIMIT: 60
     }
 
@@ -1011,7 +998,7 @@ def test_v4_charge_limit_is_the_active_limit_not_the_listed_limits(
 def test_v4_charge_limits_without_active_limit_report_nothing(parse: Parse) -> None:
     body = {"values": [{"type": "GLOBAL", "limit": 80}], "unit": "percent"}
     delivery = parse(_v4([_signal("charge-chargelimits", body)]))
-    assert _values(delivery) == {}
+    assert field_values(delivery) == {}
     assert _dropped(delivery) == ()
 
 
@@ -1024,9 +1011,9 @@ def test_v4_nominal_capacity_reads_capacity_not_available_capacities(
         "availableCapacities": [{"capacity": 77.4}, {"capacity": 58}],
         "unit": "kWh",
     }
-    assert _values(parse(_v4([_signal("tractionbattery-nominalcapacity", body)]))) == {
-        Field.BATTERY_CAPACITY: 64
-    }
+    assert field_values(
+        parse(_v4([_signal("tractionbattery-nominalcapacity", body)]))
+    ) == {Field.BATTERY_CAPACITY: 64}
 
 
 # --- identity: delivery id, mode, triggers -------------------------------------------------
@@ -1049,7 +1036,7 @@ def test_v4_delivery_id_is_event_id_then_meta_delivery_id(
     document = _v4([_signal("closure-islocked", {"value": True})])
     document["eventId"] = event_id
     document["meta"]["deliveryId"] = delivery_id
-    report = _report(parse(document))
+    report = only_report(parse(document))
     assert report.delivery_id == expected
     assert report.readings[0].delivery_id == expected
 
@@ -1069,7 +1056,7 @@ def test_v4_delivery_id_is_event_id_then_meta_delivery_id(
 def test_v4_mode(raw_mode: Any, mode: Mode | None, parse: Parse) -> None:
     document = _v4([])
     document["meta"]["mode"] = raw_mode
-    assert _data(parse(document)).mode is mode
+    assert data_delivery(parse(document)).mode is mode
 
 
 @pytest.mark.parametrize(
@@ -1145,7 +1132,7 @@ def test_v4_malformed_signal_is_dropped_while_others_count(
 ) -> None:
     delivery = parse(_v4([signal, _signal("closure-islocked", {"value": True})]))
     assert _dropped(delivery) == (DroppedField(VEHICLE_ID, "signals", "not a signal"),)
-    assert _values(delivery) == {Field.LOCKED: True}
+    assert field_values(delivery) == {Field.LOCKED: True}
 
 
 @pytest.mark.parametrize(
@@ -1163,7 +1150,7 @@ def test_v4_signal_body_that_is_not_an_object_is_dropped(
             VEHICLE_ID, "tractionbattery-stateofcharge", "body is not an object"
         ),
     )
-    assert _values(delivery) == {Field.LOCKED: True}
+    assert field_values(delivery) == {Field.LOCKED: True}
 
 
 @pytest.mark.parametrize("signals", [None, {}, "signals", 3])
@@ -1210,7 +1197,7 @@ def test_v4_unknown_event_type_is_invalid(event_type: Any, parse: Parse) -> None
 def test_v4_event_type_takes_precedence_over_event_name(parse: Parse) -> None:
     document = _v4([_signal("closure-islocked", {"value": True})])
     document["eventName"] = "verify"
-    assert _values(parse(document)) == {Field.LOCKED: True}
+    assert field_values(parse(document)) == {Field.LOCKED: True}
 
 
 # --- wrong-typed and out-of-range values ---------------------------------------------------
@@ -1338,9 +1325,9 @@ def test_v4_bad_value_is_dropped_with_reason(
             _signal("location-preciselocation", {"latitude": 1.5, "longitude": 2.5}),
         ]
     )
-    delivery = parse(_with_raw(document, raw_body))
+    delivery = parse(with_raw(document, raw_body))
     assert _dropped(delivery) == (DroppedField(VEHICLE_ID, source, reason),)
-    assert _values(delivery) == {Field.LOCATION: Location(1.5, 2.5)}
+    assert field_values(delivery) == {Field.LOCATION: Location(1.5, 2.5)}
 
 
 @pytest.mark.parametrize(
@@ -1357,7 +1344,7 @@ def test_v4_detailed_charging_status(
 ) -> None:
     delivery = parse(_v4([_signal("charge-detailedchargingstatus", {"value": raw})]))
     # 4.0 reports charging on its own signal; the status does not derive it.
-    assert _values(delivery) == {Field.CHARGING_STATE: state}
+    assert field_values(delivery) == {Field.CHARGING_STATE: state}
 
 
 @pytest.mark.parametrize(("value", "expected"), [(0, 0), (100, 100), (0.77, 0.77)])
@@ -1366,7 +1353,7 @@ def test_v4_percent_boundaries_are_accepted(
 ) -> None:
     body = {"value": value, "unit": "percent"}
     delivery = parse(_v4([_signal("internalcombustionengine-fuellevel", body)]))
-    assert _values(delivery) == {Field.FUEL_LEVEL: expected}
+    assert field_values(delivery) == {Field.FUEL_LEVEL: expected}
 
 
 # --- VEHICLE_ERROR ----------------------------------------------------------------------------
@@ -1571,3 +1558,14 @@ def test_v4_vehicle_error_without_vehicle_is_invalid(
     del document["data"]["vehicle"]
     with pytest.raises(InvalidDeliveryError, match="vehicle"):
         parse(document)
+
+
+def test_v4_tiny_negative_heading_is_zero_not_360(parse: Parse) -> None:
+    body = {"latitude": 1.0, "longitude": 2.0, "heading": -1e-20}
+
+    location = field_values(parse(_v4([_signal("location-preciselocation", body)])))[
+        Field.LOCATION
+    ]
+
+    assert isinstance(location, Location)
+    assert location.heading == 0.0

@@ -367,7 +367,11 @@ def _location(body: Mapping[str, Any]) -> Location:
     if not -180 <= longitude <= 180:
         raise _DroppedError("longitude outside -180..180")
     heading = _finite(body.get("heading"))
-    return Location(latitude, longitude, None if heading is None else heading % 360)
+    if heading is not None:
+        heading %= 360
+        # A tiny negative heading rounds to 360.0 in floating point.
+        heading = 0.0 if heading >= 360 else heading
+    return Location(latitude, longitude, heading)
 
 
 class _Collector:
