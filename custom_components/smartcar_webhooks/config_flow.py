@@ -54,6 +54,7 @@ from .connect import (
     MISSING_CREDENTIALS_ERRORS,
     api_error_key,
     async_access_token,
+    async_subscribe,
     async_unsubscribe,
     has_connect,
     known_vehicle_ids,
@@ -137,27 +138,6 @@ async def async_discover_vehicles(
 
     described = await asyncio.gather(*(describe(vehicle_id) for vehicle_id in ids))
     return dict(zip(ids, described, strict=True))
-
-
-async def async_subscribe(
-    client: SmartcarClient,
-    access_token: str,
-    webhook_id: str,
-    vehicle_ids: list[str],
-) -> dict[str, str | None]:
-    """Subscribe vehicles; vehicle id -> error key, or None when subscribed."""
-
-    async def subscribe(vehicle_id: str) -> str | None:
-        try:
-            await client.subscribe(access_token, vehicle_id, webhook_id)
-        except SmartcarError as err:
-            return api_error_key(err)
-        return None
-
-    results = await asyncio.gather(
-        *(subscribe(vehicle_id) for vehicle_id in vehicle_ids)
-    )
-    return dict(zip(vehicle_ids, results, strict=True))
 
 
 # Why Connect failed, for the menu that keeps the verified webhook.

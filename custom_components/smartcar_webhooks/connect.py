@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
-from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_TOKEN
@@ -125,6 +125,35 @@ def known_vehicle_ids(hass: HomeAssistant, entry: ConfigEntry) -> set[str]:
     return ids
 
 
+async def _async_per_vehicle(
+    vehicle_ids: list[str], action: Callable[[str], Awaitable[object]]
+) -> dict[str, str | None]:
+    """Run an API call for each vehicle at once; vehicle id -> error key or None."""
+
+    async def attempt(vehicle_id: str) -> str | None:
+        try:
+            await action(vehicle_id)
+        except SmartcarError as err:
+            return api_error_key(err)
+        return None
+
+    results = await asyncio.gather(*(attempt(vehicle_id) for vehicle_id in vehicle_ids))
+    return dict(zip(vehicle_ids, results, strict=True))
+
+
+async def async_subscribe(
+    client: SmartcarClient,
+    access_token: str,
+    webhook_id: str,
+    vehicle_ids: list[str],
+) -> dict[str, str | None]:
+    """Subscribe vehicles with the user's access token."""
+    return await _async_per_vehicle(
+        vehicle_ids,
+        lambda vehicle_id: client.subscribe(access_token, vehicle_id, webhook_id),
+    )
+
+
 async def async_unsubscribe(
     hass: HomeAssistant, entry: ConfigEntry, vehicle_ids: set[str]
 ) -> dict[str, str | None]:
@@ -138,22 +167,15 @@ async def async_unsubscribe(
     client = smartcar_client(hass)
     token = entry.data[CONF_MANAGEMENT_TOKEN]
 
-    async def unsubscribe(vehicle_id: str) -> str | None:
-        try:
-            await client.unsubscribe(token, vehicle_id, webhook_id)
-        except SmartcarError as err:
-            return api_error_key(err)
-        return None
-
     ordered = sorted(vehicle_ids)
     try:
         async with asyncio.timeout(UNSUBSCRIBE_TIMEOUT):
-            results: list[Any] = await asyncio.gather(
-                *(unsubscribe(vehicle_id) for vehicle_id in ordered)
+            outcome = await _async_per_vehicle(
+                ordered,
+                lambda vehicle_id: client.unsubscribe(token, vehicle_id, webhook_id),
             )
     except TimeoutError:
-        results = ["cannot_connect"] * len(ordered)
-    outcome = dict(zip(ordered, results, strict=True))
-    if failed := sum(1 for error in results if error is not None):
+        outcome = dict.fromkeys(ordered, "cannot_connect")
+    if failed := sum(1 for error in outcome.values() if error is not None):
         LOGGER.warning("Could not unsubscribe %s of %s vehicles", failed, len(ordered))
     return outcome

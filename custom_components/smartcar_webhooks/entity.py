@@ -167,19 +167,11 @@ class SmartcarEntity(SmartcarVehicleEntity, RestoreEntity):
 class SmartcarFieldEntity(SmartcarEntity):
     """An entity showing one Smartcar field."""
 
-    _value: Value | None = None
-    _field: Field
-
-    def __init__(
-        self,
-        store: VehicleStore,
-        vehicle: VehicleState,
-        description: SmartcarEntityDescription,
-    ) -> None:
-        """Bind the entity to its field."""
-        super().__init__(store, vehicle, description)
-        assert description.field is not None
-        self._field = description.field
+    @property
+    def _field(self) -> Field:
+        field = self.entity_description.field
+        assert field is not None  # field entities are made from field descriptions
+        return field
 
     @property
     def available(self) -> bool:
@@ -225,7 +217,6 @@ class SmartcarFieldEntity(SmartcarEntity):
     def _update_from_store(self) -> None:
         reading = self._vehicle.readings.get(self._field)
         if reading is not None and reading.error is None:
-            self._value = reading.value
             self._apply_value(reading.value)
 
     def _apply_value(self, value: Value | None) -> None:
