@@ -41,14 +41,6 @@ def load_fixture(name: str) -> dict[str, Any]:
     return json.loads((FIXTURES / name).read_text())
 
 
-@pytest.fixture(autouse=True)
-def auto_enable_custom_integrations(
-    enable_custom_integrations: None,
-) -> Generator[None]:
-    """Let Home Assistant load custom_components/ in every test."""
-    return
-
-
 @pytest.fixture
 def config_entry() -> MockConfigEntry:
     """A webhook-only entry: just the two contract keys."""

@@ -8,6 +8,11 @@ import pytest
 
 
 @pytest.fixture(autouse=True)
+def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
+    """Let Home Assistant load custom_components/ in every Home Assistant test."""
+
+
+@pytest.fixture(autouse=True)
 async def integration_dependencies(hass: HomeAssistant) -> None:
     """Set up the integration's dependencies before any HTTP test client exists.
 
