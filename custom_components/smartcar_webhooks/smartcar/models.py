@@ -96,15 +96,16 @@ class FieldError:
 class Reading:
     """One field of one vehicle: a value in its native unit, or an error.
 
-    `recorded_at` is when the car recorded the value (sc-data-age / oemUpdatedAt),
-    falling back to when Smartcar retrieved it, then to the delivery time.
+    `recorded_at` is when the car recorded the value (4.0 `oemUpdatedAt`, 2.0
+    `sc-data-age` or `sc-fetched-at`); None when the body gives no such time
+    (every error, `oemUpdatedAt: 0`, an empty `meta`).
     """
 
     vehicle_id: str
     field: Field
     value: Value | None
     unit: Unit | None
-    recorded_at: datetime
+    recorded_at: datetime | None
     delivery_id: str
     error: FieldError | None = None
 
@@ -148,26 +149,35 @@ class VehicleReport:
 
 @dataclass(frozen=True, slots=True)
 class DataDelivery:
-    """A 2.0 dynamic/scheduled or 4.0 VEHICLE_STATE delivery."""
+    """A 2.0 dynamic/scheduled or 4.0 VEHICLE_STATE delivery.
+
+    `delivered_at` orders deliveries: 4.0 `meta.deliveredAt`, None when a 4.0
+    body lacks it; a 2.0 body has no such time, so it is the arrival time.
+    """
 
     kind: str
     webhook_id: str | None
     mode: Mode | None
-    delivered_at: datetime
+    delivered_at: datetime | None
+    received_at: datetime
     vehicles: tuple[VehicleReport, ...]
     dropped: tuple[DroppedField, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class ChargingEvent:
-    """A 2.0 eventBased delivery: charging started, stopped or completed."""
+    """A 2.0 eventBased delivery: charging started, stopped or completed.
+
+    `event_time` is when the car reported it; None when the body has no time.
+    """
 
     webhook_id: str | None
     mode: Mode | None
     delivery_id: str
     vehicle_id: str
     event_type: ChargingEventType
-    event_time: datetime
+    event_time: datetime | None
+    received_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,12 +194,13 @@ class VehicleError:
 
 @dataclass(frozen=True, slots=True)
 class ErrorDelivery:
-    """A 4.0 VEHICLE_ERROR delivery."""
+    """A 4.0 VEHICLE_ERROR delivery; `delivered_at` None when the body lacks it."""
 
     webhook_id: str | None
     mode: Mode | None
     delivery_id: str
-    delivered_at: datetime
+    delivered_at: datetime | None
+    received_at: datetime
     vehicle: VehicleInfo
     errors: tuple[VehicleError, ...]
 

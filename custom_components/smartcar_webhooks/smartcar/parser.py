@@ -322,9 +322,9 @@ def _iso_time(value: Any) -> datetime | None:
         return None
 
 
-def _not_after(recorded_at: datetime, received_at: datetime) -> datetime:
-    # A car clock running ahead must not make one reading win for ever.
-    return min(recorded_at, received_at)
+def _not_after(recorded_at: datetime | None, received_at: datetime) -> datetime | None:
+    # A clock running ahead must not make one reading win for ever.
+    return None if recorded_at is None else min(recorded_at, received_at)
 
 
 def _convert(kind: _Kind, raw: Any, unit: str | None) -> Value:
@@ -385,16 +385,17 @@ class _Collector:
         self.readings: list[Reading] = []
         self.dropped: list[DroppedField] = []
 
-    def add(self, field: Field, value: Value, unit: Unit | None, at: datetime) -> None:
+    def add(
+        self, field: Field, value: Value, unit: Unit | None, at: datetime | None
+    ) -> None:
         self.readings.append(
             Reading(self.vehicle_id, field, value, unit, at, self.delivery_id)
         )
 
-    def add_error(
-        self, fields: tuple[Field, ...], error: FieldError, at: datetime
-    ) -> None:
+    def add_error(self, fields: tuple[Field, ...], error: FieldError) -> None:
+        # An error says nothing about when the car recorded anything.
         self.readings.extend(
-            Reading(self.vehicle_id, field, None, None, at, self.delivery_id, error)
+            Reading(self.vehicle_id, field, None, None, None, self.delivery_id, error)
             for field in fields
         )
 
@@ -413,7 +414,7 @@ class _Collector:
         specs: tuple[_Spec, ...],
         body: Mapping[str, Any],
         unit_of: Callable[[_Kind], str | None],
-        at: datetime,
+        at: datetime | None,
     ) -> None:
         for spec in specs:
             if spec.key not in body:
@@ -448,6 +449,7 @@ def _parse_v2(document: dict[str, Any], received_at: datetime) -> Delivery:
             webhook_id=webhook_id,
             mode=mode,
             delivered_at=received_at,
+            received_at=received_at,
             vehicles=reports,
             dropped=dropped,
         )
@@ -466,14 +468,14 @@ def _v2_charging_event(
     event_type = _CHARGING_EVENTS.get(raw_type) if isinstance(raw_type, str) else None
     if event_type is None:
         raise InvalidDeliveryError("unknown 2.0 eventType")
-    event_time = _iso_time(payload.get("eventTime")) or received_at
     return ChargingEvent(
         webhook_id=webhook_id,
         mode=mode,
         delivery_id=_text(payload.get("eventId")) or "",
         vehicle_id=_required_text(payload.get("vehicleId"), "vehicleId"),
         event_type=event_type,
-        event_time=_not_after(event_time, received_at),
+        event_time=_not_after(_iso_time(payload.get("eventTime")), received_at),
+        received_at=received_at,
     )
 
 
@@ -518,14 +520,13 @@ def _v2_item(collector: _Collector, item: Any, received_at: datetime) -> None:
     )
     at = _not_after(
         _iso_time(headers.get("sc-data-age"))
-        or _iso_time(headers.get("sc-fetched-at"))
-        or received_at,
+        or _iso_time(headers.get("sc-fetched-at")),
         received_at,
     )
     body = item.get("body")
     if item.get("code") != 200:
         error_body = body if isinstance(body, dict) else {}
-        collector.add_error(_fields_of(specs, extra), _field_error(error_body), at)
+        collector.add_error(_fields_of(specs, extra), _field_error(error_body))
         return
     if not isinstance(body, dict):
         collector.drop(path, "body is not an object")
@@ -575,9 +576,7 @@ def _parse_v4(document: dict[str, Any], received_at: datetime) -> Delivery:
     if event_type not in ("VEHICLE_STATE", "VEHICLE_ERROR"):
         raise InvalidDeliveryError("unknown 4.0 eventType")
     mode = _mode(meta.get("mode"))
-    delivered_at = _not_after(
-        _epoch_ms(meta.get("deliveredAt")) or received_at, received_at
-    )
+    delivered_at = _not_after(_epoch_ms(meta.get("deliveredAt")), received_at)
     delivery_id = _text(document.get("eventId")) or _text(meta.get("deliveryId")) or ""
     vehicle = _v4_vehicle(_object(data.get("vehicle"), "vehicle"))
     if event_type == "VEHICLE_ERROR":
@@ -587,16 +586,17 @@ def _parse_v4(document: dict[str, Any], received_at: datetime) -> Delivery:
             if (error := _v4_error(raw)) is not None
         )
         return ErrorDelivery(
-            webhook_id, mode, delivery_id, delivered_at, vehicle, errors
+            webhook_id, mode, delivery_id, delivered_at, received_at, vehicle, errors
         )
     collector = _Collector(vehicle.vehicle_id, delivery_id)
     for signal in _list(data.get("signals"), "signals"):
-        _v4_signal(collector, signal, delivered_at)
+        _v4_signal(collector, signal, received_at)
     return DataDelivery(
         kind=KIND_VEHICLE_STATE,
         webhook_id=webhook_id,
         mode=mode,
         delivered_at=delivered_at,
+        received_at=received_at,
         vehicles=(VehicleReport(vehicle, delivery_id, tuple(collector.readings)),),
         dropped=tuple(collector.dropped),
     )
@@ -636,7 +636,7 @@ def _v4_error(raw: Any) -> VehicleError | None:
     )
 
 
-def _v4_signal(collector: _Collector, signal: Any, delivered_at: datetime) -> None:
+def _v4_signal(collector: _Collector, signal: Any, received_at: datetime) -> None:
     if not isinstance(signal, dict) or not isinstance(code := signal.get("code"), str):
         collector.drop("signals", "not a signal")
         return
@@ -645,18 +645,14 @@ def _v4_signal(collector: _Collector, signal: Any, delivered_at: datetime) -> No
         return
     raw_meta = signal.get("meta")
     meta = raw_meta if isinstance(raw_meta, dict) else {}
-    at = _not_after(
-        _epoch_ms(meta.get("oemUpdatedAt"))
-        or _epoch_ms(meta.get("retrievedAt"))
-        or delivered_at,
-        delivered_at,
-    )
+    # Only the car's own time counts: oemUpdatedAt 0 or missing means none.
+    at = _not_after(_epoch_ms(meta.get("oemUpdatedAt")), received_at)
     extra = _V4_EXTRA_FIELDS.get(code, ())
     status = signal.get("status")
     if isinstance(status, dict) and status.get("value") == "ERROR":
         raw_error = status.get("error")
         error = _field_error(raw_error if isinstance(raw_error, dict) else {})
-        collector.add_error(_fields_of(specs, extra), error, at)
+        collector.add_error(_fields_of(specs, extra), error)
         return
     body = signal.get("body")
     if not isinstance(body, dict):
@@ -674,7 +670,9 @@ def _v4_signal(collector: _Collector, signal: Any, delivered_at: datetime) -> No
         collector.add_specs(code, specs, body, lambda _kind: unit, at)
 
 
-def _v4_tires(collector: _Collector, body: Mapping[str, Any], at: datetime) -> None:
+def _v4_tires(
+    collector: _Collector, body: Mapping[str, Any], at: datetime | None
+) -> None:
     values = body.get("values")
     if not isinstance(values, list):
         collector.drop("wheel-tires", "values is not a list")
