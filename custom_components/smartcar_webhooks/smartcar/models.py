@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+import math
+from typing import Any
 
 
 class Field(StrEnum):
@@ -81,6 +83,41 @@ class Location:
 
 
 type Value = float | bool | ChargingState | Location
+
+# The type of every field's value; anything not listed is a float.
+_BOOLEAN_FIELDS = frozenset({Field.PLUGGED_IN, Field.CHARGING, Field.LOCKED})
+
+
+def value_to_json(value: Value) -> Any:
+    """The JSON form of a value, for storage."""
+    if isinstance(value, Location):
+        return [value.latitude, value.longitude, value.heading]
+    return value
+
+
+def _finite(raw: Any) -> float | None:
+    if isinstance(raw, bool) or not isinstance(raw, int | float):
+        return None
+    return float(raw) if math.isfinite(raw) else None
+
+
+def value_from_json(field: Field, raw: Any) -> Value | None:
+    """A field's value from its JSON form; None when the form is not one."""
+    if field is Field.LOCATION:
+        if not isinstance(raw, list) or len(raw) != 3:
+            return None
+        latitude, longitude = _finite(raw[0]), _finite(raw[1])
+        if latitude is None or longitude is None:
+            return None
+        return Location(latitude, longitude, _finite(raw[2]))
+    if field is Field.CHARGING_STATE:
+        try:
+            return ChargingState(raw)
+        except ValueError:
+            return None
+    if field in _BOOLEAN_FIELDS:
+        return raw if isinstance(raw, bool) else None
+    return _finite(raw)
 
 
 @dataclass(frozen=True, slots=True)
