@@ -213,14 +213,21 @@ def _parse(body: str | bytes) -> Delivery | None:
         return None
 
 
+def _check_time(time: datetime | None) -> None:
+    """A time from the body is None or an aware instant no later than the arrival."""
+    if time is not None:
+        assert time.tzinfo is not None
+        assert time <= RECEIVED_AT
+
+
 def _check_reading(reading: Reading) -> None:
-    assert reading.recorded_at.tzinfo is not None
-    assert reading.recorded_at <= RECEIVED_AT
+    _check_time(reading.recorded_at)
     assert isinstance(reading.vehicle_id, str)
     assert reading.vehicle_id
     if reading.error is not None:
         assert reading.value is None
         assert reading.unit is None
+        assert reading.recorded_at is None
         assert isinstance(reading.error.type, str)
         assert reading.error.type
         return
@@ -264,7 +271,8 @@ def _check_delivery(delivery: Delivery | None) -> None:
             assert delivery.challenge
             assert delivery.version in {"2.0", "4.0"}
         case DataDelivery():
-            assert delivery.delivered_at <= RECEIVED_AT
+            _check_time(delivery.delivered_at)
+            assert delivery.received_at == RECEIVED_AT
             for report in delivery.vehicles:
                 assert report.vehicle.vehicle_id
                 for reading in report.readings:
@@ -273,10 +281,12 @@ def _check_delivery(delivery: Delivery | None) -> None:
                     _check_reading(reading)
         case ChargingEvent():
             assert delivery.vehicle_id
-            assert delivery.event_time <= RECEIVED_AT
+            _check_time(delivery.event_time)
+            assert delivery.received_at == RECEIVED_AT
         case ErrorDelivery():
             assert delivery.vehicle.vehicle_id
-            assert delivery.delivered_at <= RECEIVED_AT
+            _check_time(delivery.delivered_at)
+            assert delivery.received_at == RECEIVED_AT
             for error in delivery.errors:
                 assert error.type
                 assert all(isinstance(s, str) for s in error.signals)
