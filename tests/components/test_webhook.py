@@ -17,7 +17,12 @@ from aiohttp.web import RequestPayloadError
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.webhook import async_handle_webhook
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import entity_registry as er, issue_registry as ir
+from homeassistant.helpers import (
+    device_registry as dr,
+    entity_registry as er,
+    issue_registry as ir,
+)
+from homeassistant.helpers.json import json_bytes
 from homeassistant.setup import async_setup_component
 from homeassistant.util.aiohttp import MockRequest
 from hypothesis import HealthCheck, given, settings, strategies as st
@@ -547,6 +552,39 @@ async def test_signed_delivery_with_wrong_typed_field_applies_the_others(
     assert _state(hass, "sensor", V2_VEHICLE, "battery_level") == "unavailable"
     assert _state(hass, "sensor", V2_VEHICLE, "range") == "312.5"
     assert _state(hass, "binary_sensor", V2_VEHICLE, "plugged_in") == "on"
+
+
+async def test_signed_body_with_lone_surrogates_leaves_everything_storable(
+    hass: HomeAssistant, setup_entry: MockConfigEntry, post_delivery: PostDelivery
+) -> None:
+    """JSON escapes a lone surrogate; orjson cannot store one (red team 7.3)."""
+    document = copy.deepcopy(load_fixture("v2_dynamic.json"))
+    document["webhookId"] = "c6ba6fcc\ud800"
+    document["payload"]["vehicles"][1]["vehicleId"] = "61203471\ud800"
+    document["payload"]["vehicles"][1]["requestId"] = "\ud800"
+    raw = _raw(document)
+    assert b"\\ud800" in raw
+
+    response = await post_delivery(raw)
+
+    assert response.status == HTTPStatus.OK
+    assert _state(hass, "sensor", V2_VEHICLE, "battery_level") == "73.0"
+    devices = dr.async_entries_for_config_entry(
+        dr.async_get(hass), setup_entry.entry_id
+    )
+    assert [d.identifiers for d in devices] == [{(DOMAIN, V2_VEHICLE)}]
+    for device in devices:
+        assert device.as_storage_fragment
+    entities = er.async_entries_for_config_entry(
+        er.async_get(hass), setup_entry.entry_id
+    )
+    assert entities
+    for entity in entities:
+        assert entity.as_storage_fragment
+    for state in hass.states.async_all():
+        assert state.as_dict_json
+    assert json_bytes(setup_entry.as_dict())
+    assert "\ud800" not in str(setup_entry.data)
 
 
 # --- duplicates -----------------------------------------------------------------

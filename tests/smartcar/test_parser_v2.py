@@ -1126,3 +1126,72 @@ def test_body_may_be_bytes_or_text(
 
 def test_invalid_delivery_error_is_a_smartcar_error() -> None:
     assert issubclass(InvalidDeliveryError, SmartcarError)
+
+
+# --- text: lone surrogates and control characters (red team 7.3) ---------------------
+
+
+@pytest.mark.parametrize(
+    "vehicle_id",
+    ["d329211c\ud800", "d329211c\n", "d329 211c", "x" * 129],
+    ids=["surrogate", "newline", "space", "too-long"],
+)
+def test_v2_vehicle_with_an_id_that_is_not_clean_is_dropped(
+    vehicle_id: str, parse: Parse
+) -> None:
+    document = _v2([_item("/odometer", {"distance": 5})])
+    document["payload"]["vehicles"].insert(
+        0, {"vehicleId": vehicle_id, "requestId": REQUEST_ID, "data": []}
+    )
+    delivery = data_delivery(parse(document))
+    assert [r.vehicle.vehicle_id for r in delivery.vehicles] == [VEHICLE_ID]
+    assert delivery.dropped == (DroppedField("", "vehicles[0]", "not a vehicle"),)
+
+
+def test_v2_webhook_id_that_is_not_clean_is_absent(parse: Parse) -> None:
+    document = _v2([])
+    document["webhookId"] = "\ud800"
+    assert data_delivery(parse(document)).webhook_id is None
+
+
+def test_v2_verify_webhook_id_that_is_not_clean_is_absent(
+    fixture_json: LoadJson, parse: Parse
+) -> None:
+    document = fixture_json("v2_verify.json")
+    document["webhookId"] = "c6ba6fcc\ud800"
+    request = parse(document)
+    assert isinstance(request, VerifyRequest)
+    assert request.webhook_id is None
+
+
+def test_v2_request_id_that_is_not_clean_is_absent(parse: Parse) -> None:
+    document = _v2([_item("/odometer", {"distance": 5})])
+    document["payload"]["vehicles"][0]["requestId"] = "1739e745\r\n"
+    assert only_report(parse(document)).delivery_id == ""
+
+
+def test_v2_error_item_codes_that_are_not_clean_are_unknown(parse: Parse) -> None:
+    body = {"type": "VEHICLE_STATE\ud800", "code": "ASLEEP\n", "resolution": None}
+    reading = readings_by_field(parse(_v2([_item("/odometer", body, code=409)])))[
+        Field.ODOMETER
+    ]
+    assert reading.error == FieldError("UNKNOWN", None, None)
+
+
+def test_v2_charging_event_with_a_vehicle_id_that_is_not_clean_is_invalid(
+    fixture_json: LoadJson, parse: Parse
+) -> None:
+    document = fixture_json("v2_event_based.json")
+    document["payload"]["vehicleId"] = "d329211c\ud800"
+    with pytest.raises(InvalidDeliveryError, match="vehicleId is invalid"):
+        parse(document)
+
+
+def test_v2_charging_event_with_an_event_id_that_is_not_clean_has_none(
+    fixture_json: LoadJson, parse: Parse
+) -> None:
+    document = fixture_json("v2_event_based.json")
+    document["payload"]["eventId"] = "b202c668\x00"
+    event = parse(document)
+    assert isinstance(event, ChargingEvent)
+    assert event.delivery_id == ""

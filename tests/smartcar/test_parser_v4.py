@@ -1390,7 +1390,7 @@ def test_v4_vehicle_error_fixture(
                 ),
                 resolution="REAUTHENTICATE",
                 state=ErrorState.ERROR,
-                signals=("TractionBattery.StateOfCharge", "TractionBattery.Range"),
+                signals=("tractionbattery-stateofcharge", "tractionbattery-range"),
             ),
             VehicleError(
                 type="VEHICLE_STATE",
@@ -1464,16 +1464,32 @@ def test_v4_vehicle_error_resolution_type(
 @pytest.mark.parametrize(
     ("signals", "expected"),
     [
-        (["TractionBattery.StateOfCharge"], ("TractionBattery.StateOfCharge",)),
+        (["TractionBattery.StateOfCharge"], ("tractionbattery-stateofcharge",)),
         (
             [{"name": "IsLocked", "group": "Closure", "code": "closure-islocked"}],
             ("closure-islocked",),
         ),
         (
             ["Odometer.TraveledDistance", {"code": "tractionbattery-range"}],
-            ("Odometer.TraveledDistance", "tractionbattery-range"),
+            ("odometer-traveleddistance", "tractionbattery-range"),
         ),
-        ([None, 5, {"name": "X"}, {"code": ""}, {"code": 5}, [], "ok"], ("ok",)),
+        (
+            [
+                None,
+                5,
+                {"name": "X"},
+                {"code": ""},
+                {"code": 5},
+                [],
+                "ok",
+                "Closure.IsLocked",
+            ],
+            ("closure-islocked",),
+        ),
+        (
+            ["TractionBattery.Range", "tractionbattery-range", "TRACTIONBATTERY-RANGE"],
+            ("tractionbattery-range",),
+        ),
         ("closure-islocked", ()),
         ({"code": "closure-islocked"}, ()),
         (None, ()),
@@ -1484,13 +1500,14 @@ def test_v4_vehicle_error_resolution_type(
         "objects",
         "mixed",
         "junk-entries",
+        "same-signal-thrice",
         "string",
         "object",
         "null",
         "empty",
     ],
 )
-def test_v4_vehicle_error_signals(
+def test_v4_vehicle_error_signals_are_signal_codes(
     signals: Any, expected: tuple[str, ...], parse: Parse
 ) -> None:
     (error,) = _errors(
@@ -1585,3 +1602,119 @@ def test_v4_tiny_negative_heading_is_zero_not_360(parse: Parse) -> None:
 
     assert isinstance(location, Location)
     assert location.heading == 0.0
+
+
+# --- text: lone surrogates and control characters (red team 7.3) ---------------------
+
+
+def test_v4_make_with_a_lone_surrogate_is_cleaned(parse: Parse) -> None:
+    document = _v4([])
+    document["data"]["vehicle"]["make"] = RAW
+    body = with_raw(document, '"POL\\ud800STAR"')
+    assert "\\ud800" in body
+
+    vehicle = only_report(parse(body)).vehicle
+
+    assert vehicle.make == "POLSTAR"
+
+
+@pytest.mark.parametrize(
+    ("model", "expected"),
+    [
+        ("ID.4\nERROR forged line", "ID.4 ERROR forged line"),
+        ("EV6\u202e", "EV6"),
+        ("\x00\x01", None),
+        ("M" * 500, "M" * 64),
+    ],
+    ids=["newline", "bidi-override", "only-controls", "too-long"],
+)
+def test_v4_model_is_cleaned(model: str, expected: str | None, parse: Parse) -> None:
+    document = _v4([])
+    document["data"]["vehicle"]["model"] = model
+    assert only_report(parse(document)).vehicle.model == expected
+
+
+@pytest.mark.parametrize(
+    "vehicle_id",
+    ["9df3e999\ud800", "9df3e999\n", "9df3 e999", "x" * 129],
+    ids=["surrogate", "newline", "space", "too-long"],
+)
+def test_v4_vehicle_id_that_is_not_clean_is_invalid(
+    vehicle_id: str, parse: Parse
+) -> None:
+    document = _v4([])
+    document["data"]["vehicle"]["id"] = vehicle_id
+    with pytest.raises(InvalidDeliveryError, match="vehicle id is invalid"):
+        parse(document)
+
+
+def test_v4_webhook_id_that_is_not_clean_is_absent(parse: Parse) -> None:
+    document = _v4([])
+    document["meta"]["webhookId"] = "\ud800"
+    assert data_delivery(parse(document)).webhook_id is None
+
+
+def test_v4_verify_webhook_id_that_is_not_clean_is_absent(
+    fixture_json: LoadJson, parse: Parse
+) -> None:
+    document = fixture_json("v4_verify.json")
+    document["meta"]["webhookId"] = "8a326743\ud800"
+    request = parse(document)
+    assert isinstance(request, VerifyRequest)
+    assert request.webhook_id is None
+
+
+def test_v4_event_id_that_is_not_clean_falls_back_to_delivery_id(
+    parse: Parse,
+) -> None:
+    document = _v4([_signal("closure-islocked", {"value": True})])
+    document["eventId"] = "1293fce4\ud800"
+    assert only_report(parse(document)).delivery_id == DELIVERY_ID
+
+
+def test_v4_field_error_codes_that_are_not_clean_are_unknown(parse: Parse) -> None:
+    status = {
+        "value": "ERROR",
+        "error": {
+            "type": "PERMISSION\ud800",
+            "code": "NO\nPE",
+            "resolution": {"type": "REAUTH\u0000"},
+        },
+    }
+    reading = readings_by_field(
+        parse(_v4([_signal("tractionbattery-range", status=status)]))
+    )[Field.RANGE]
+    assert reading.error == FieldError("UNKNOWN", None, None)
+
+
+def test_v4_vehicle_error_text_is_cleaned(parse: Parse) -> None:
+    raw = {
+        "type": "COMPATIBILITY",
+        "code": "VEHICLE_NOT_CAPABLE\ud800",
+        "description": "The vehicle\r\nERROR forged line\ud800 is incapable.",
+        "resolution": {"type": "\u202eREAUTHENTICATE"},
+        "signals": ["Closure.IsLocked\ud800", "Closure.IsLocked"],
+    }
+    (error,) = _errors(parse(_error_document([raw])))
+    assert error == VehicleError(
+        type="COMPATIBILITY",
+        code=None,
+        description="The vehicle ERROR forged line is incapable.",
+        resolution=None,
+        state=ErrorState.ERROR,
+        signals=("closure-islocked",),
+    )
+
+
+def test_v4_vehicle_error_with_a_type_that_is_not_clean_is_skipped(
+    parse: Parse,
+) -> None:
+    errors = [{"type": "PERMISSION\ud800"}, {"type": "PERMISSION"}]
+    assert [e.type for e in _errors(parse(_error_document(errors)))] == ["PERMISSION"]
+
+
+def test_v4_vehicle_error_description_is_bounded(parse: Parse) -> None:
+    raw = {"type": "SERVER", "description": "word " * 1000}
+    (error,) = _errors(parse(_error_document([raw])))
+    assert error.description is not None
+    assert len(error.description) <= 512
