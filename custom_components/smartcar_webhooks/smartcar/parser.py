@@ -3,7 +3,10 @@
 `parse_delivery` is total: it returns a typed delivery or raises
 `InvalidDeliveryError`, whatever bytes it is given. A field with the wrong type
 or a value outside its physical range is dropped with a reason while the other
-fields of the same delivery still count.
+fields of the same delivery still count. Every string it returns is valid
+Unicode without control characters (the VERIFY challenge excepted: it is
+answered byte for byte, and the webhook refuses an unsafe one): ids that are
+not clean are refused, display text is cleaned.
 """
 
 from __future__ import annotations
@@ -38,6 +41,14 @@ from .models import (
     VehicleInfo,
     VehicleReport,
     VerifyRequest,
+)
+from .text import (
+    MAX_DESCRIPTION_LENGTH,
+    MAX_NAME_LENGTH,
+    clean_code,
+    clean_id,
+    clean_text,
+    signal_code,
 )
 
 _LOGGER = logging.getLogger(__name__)
@@ -266,6 +277,13 @@ def _required_text(value: Any, what: str) -> str:
     return text
 
 
+def _required_id(value: Any, what: str) -> str:
+    text = _required_text(value, what)
+    if (identifier := clean_id(text)) is None:
+        raise InvalidDeliveryError(f"{what} is invalid")
+    return identifier
+
+
 def _mode(value: Any) -> Mode | None:
     if isinstance(value, str):
         try:
@@ -436,7 +454,7 @@ def _fields_of(specs: tuple[_Spec, ...], extra: tuple[Field, ...]) -> tuple[Fiel
 
 def _parse_v2(document: dict[str, Any], received_at: datetime) -> Delivery:
     event_name = document.get("eventName")
-    webhook_id = _text(document.get("webhookId"))
+    webhook_id = clean_id(document.get("webhookId"))
     mode = _mode(document.get("mode"))
     payload = _object(document.get("payload"), "payload")
     if event_name == "verify":
@@ -471,8 +489,8 @@ def _v2_charging_event(
     return ChargingEvent(
         webhook_id=webhook_id,
         mode=mode,
-        delivery_id=_text(payload.get("eventId")) or "",
-        vehicle_id=_required_text(payload.get("vehicleId"), "vehicleId"),
+        delivery_id=clean_id(payload.get("eventId")) or "",
+        vehicle_id=_required_id(payload.get("vehicleId"), "vehicleId"),
         event_type=event_type,
         event_time=_not_after(_iso_time(payload.get("eventTime")), received_at),
         received_at=received_at,
@@ -485,12 +503,14 @@ def _v2_vehicles(
     reports: list[VehicleReport] = []
     dropped: list[DroppedField] = []
     for index, entry in enumerate(_list(payload.get("vehicles"), "vehicles")):
-        vehicle_id = _text(entry.get("vehicleId")) if isinstance(entry, dict) else None
+        vehicle_id = (
+            clean_id(entry.get("vehicleId")) if isinstance(entry, dict) else None
+        )
         data = entry.get("data") if isinstance(entry, dict) else None
         if vehicle_id is None or not isinstance(data, list):
             dropped.append(DroppedField("", f"vehicles[{index}]", "not a vehicle"))
             continue
-        collector = _Collector(vehicle_id, _text(entry.get("requestId")) or "")
+        collector = _Collector(vehicle_id, clean_id(entry.get("requestId")) or "")
         for item in data:
             _v2_item(collector, item, received_at)
         reports.append(
@@ -550,14 +570,15 @@ def _v2_item(collector: _Collector, item: Any, received_at: datetime) -> None:
         )
 
 
+def _resolution(value: Any) -> str | None:
+    return clean_code(value.get("type")) if isinstance(value, dict) else None
+
+
 def _field_error(body: Mapping[str, Any]) -> FieldError:
-    resolution = body.get("resolution")
     return FieldError(
-        type=_text(body.get("type")) or "UNKNOWN",
-        code=_text(body.get("code")),
-        resolution=_text(resolution.get("type"))
-        if isinstance(resolution, dict)
-        else None,
+        type=clean_code(body.get("type")) or "UNKNOWN",
+        code=clean_code(body.get("code")),
+        resolution=_resolution(body.get("resolution")),
     )
 
 
@@ -568,7 +589,7 @@ def _parse_v4(document: dict[str, Any], received_at: datetime) -> Delivery:
     event_type = document.get("eventType")
     raw_meta = document.get("meta")
     meta = raw_meta if isinstance(raw_meta, dict) else {}
-    webhook_id = _text(meta.get("webhookId"))
+    webhook_id = clean_id(meta.get("webhookId"))
     data = _object(document.get("data"), "data")
     if event_type == "VERIFY":
         challenge = _required_text(data.get("challenge"), "challenge")
@@ -577,7 +598,9 @@ def _parse_v4(document: dict[str, Any], received_at: datetime) -> Delivery:
         raise InvalidDeliveryError("unknown 4.0 eventType")
     mode = _mode(meta.get("mode"))
     delivered_at = _not_after(_epoch_ms(meta.get("deliveredAt")), received_at)
-    delivery_id = _text(document.get("eventId")) or _text(meta.get("deliveryId")) or ""
+    delivery_id = (
+        clean_id(document.get("eventId")) or clean_id(meta.get("deliveryId")) or ""
+    )
     vehicle = _v4_vehicle(_object(data.get("vehicle"), "vehicle"))
     if event_type == "VEHICLE_ERROR":
         errors = tuple(
@@ -605,32 +628,28 @@ def _parse_v4(document: dict[str, Any], received_at: datetime) -> Delivery:
 def _v4_vehicle(raw: dict[str, Any]) -> VehicleInfo:
     year = raw.get("year")
     return VehicleInfo(
-        vehicle_id=_required_text(raw.get("id"), "vehicle id"),
-        make=_text(raw.get("make")),
-        model=_text(raw.get("model")),
+        vehicle_id=_required_id(raw.get("id"), "vehicle id"),
+        make=clean_text(raw.get("make"), MAX_NAME_LENGTH),
+        model=clean_text(raw.get("model"), MAX_NAME_LENGTH),
         year=year if isinstance(year, int) and not isinstance(year, bool) else None,
     )
 
 
 def _v4_error(raw: Any) -> VehicleError | None:
-    if not isinstance(raw, dict) or (error_type := _text(raw.get("type"))) is None:
+    if not isinstance(raw, dict) or (error_type := clean_code(raw.get("type"))) is None:
         return None
-    resolution = raw.get("resolution")
-    signals: list[str] = []
+    signals: dict[str, None] = {}  # signal codes, in order, each once
     raw_signals = raw.get("signals")
     for signal in raw_signals if isinstance(raw_signals, list) else ():
-        if isinstance(signal, str) and signal:
-            signals.append(signal)
-        elif isinstance(signal, dict) and (code := _text(signal.get("code"))):
-            signals.append(code)
+        reference = signal.get("code") if isinstance(signal, dict) else signal
+        if (code := signal_code(reference)) is not None:
+            signals[code] = None
     state = ErrorState.RESOLVED if raw.get("state") == "RESOLVED" else ErrorState.ERROR
     return VehicleError(
         type=error_type,
-        code=_text(raw.get("code")),
-        description=_text(raw.get("description")),
-        resolution=_text(resolution.get("type"))
-        if isinstance(resolution, dict)
-        else None,
+        code=clean_code(raw.get("code")),
+        description=clean_text(raw.get("description"), MAX_DESCRIPTION_LENGTH),
+        resolution=_resolution(raw.get("resolution")),
         state=state,
         signals=tuple(signals),
     )
