@@ -41,13 +41,6 @@ def test_hacs_json_keys_are_known_to_hacs() -> None:
     }
 
 
-def test_english_translation_is_strings_json() -> None:
-    strings = json.loads((INTEGRATION / "strings.json").read_text())
-    english = json.loads((INTEGRATION / "translations" / "en.json").read_text())
-
-    assert english == strings
-
-
 @pytest.mark.parametrize(("name", "size"), [("icon.png", 256), ("icon@2x.png", 512)])
 def test_brand_icon_is_a_square_png_of_its_size(name: str, size: int) -> None:
     data = (INTEGRATION / "brand" / name).read_bytes()
