@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-import struct
-
-import pytest
 
 INTEGRATION = Path(__file__).parent.parent / "custom_components" / "smartcar_webhooks"
 ROOT = INTEGRATION.parent.parent
@@ -39,12 +36,3 @@ def test_hacs_json_keys_are_known_to_hacs() -> None:
         "country",
         "persistent_directory",
     }
-
-
-@pytest.mark.parametrize(("name", "size"), [("icon.png", 256), ("icon@2x.png", 512)])
-def test_brand_icon_is_a_square_png_of_its_size(name: str, size: int) -> None:
-    data = (INTEGRATION / "brand" / name).read_bytes()
-
-    assert data[:8] == b"\x89PNG\r\n\x1a\n"
-    width, height = struct.unpack(">II", data[16:24])
-    assert (width, height) == (size, size)
