@@ -209,8 +209,8 @@ def _git(*args: str) -> str | None:
     return result.stdout
 
 
-def english_last_seen(language_file: Path) -> dict[str, str] | None:
-    """strings.json as it was when the language file was last committed.
+def english_last_seen(language_file: Path, domain: str) -> dict[str, str] | None:
+    """The English (resolved strings.json) as it was when the language file was last committed.
 
     None when git cannot tell, or when the file has uncommitted edits (the
     translator is working against the current English).
@@ -224,7 +224,14 @@ def english_last_seen(language_file: Path) -> dict[str, str] | None:
     text = _git("show", f"{commit}:{STRINGS.relative_to(ROOT).as_posix()}")
     if text is None:
         return None
-    return flatten(json.loads(text))
+    try:
+        return flatten(
+            resolve(
+                json.loads(text), domain, home_assistant_lookup(home_assistant_root())
+            )
+        )
+    except ValueError, TranslationError:
+        return None
 
 
 def report_text(report: LanguageReport, source: Mapping[str, str]) -> str:
@@ -282,7 +289,7 @@ def main(argv: list[str] | None = None) -> int:
         for language in languages():
             path = TRANSLATIONS / f"{language}.json"
             report = compare(
-                language, source, flatten(load(path)), english_last_seen(path)
+                language, source, flatten(load(path)), english_last_seen(path, domain)
             )
             incomplete |= not report.complete
             print(report_text(report, source))

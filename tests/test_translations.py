@@ -191,7 +191,7 @@ def integration(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setattr(tf, "INTEGRATION", tmp_path)
     monkeypatch.setattr(tf, "STRINGS", tmp_path / "strings.json")
     monkeypatch.setattr(tf, "TRANSLATIONS", tmp_path / "translations")
-    monkeypatch.setattr(tf, "english_last_seen", lambda path: None)
+    monkeypatch.setattr(tf, "english_last_seen", lambda path, domain: None)
     return tmp_path
 
 
