@@ -18,15 +18,17 @@ import ast
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 import importlib
+import inspect
 import json
 from pathlib import Path
 import re
+from types import ModuleType
 from typing import Any
 
 from homeassistant.components.event import EventEntityDescription
 from homeassistant.components.sensor import SensorDeviceClass, SensorEntityDescription
 from homeassistant.const import Platform
-from homeassistant.helpers.entity import EntityDescription
+from homeassistant.helpers.entity import Entity, EntityDescription
 import pytest
 
 PACKAGE = "custom_components.smartcar_webhooks"
@@ -404,8 +406,41 @@ def _descriptions(value: object) -> Iterator[EntityDescription]:
             yield from _descriptions(item)
 
 
-def platform_descriptions() -> list[tuple[str, EntityDescription]]:
-    """The entity descriptions each platform module holds (imported, not scanned)."""
+def _sets_name_none(cls: type) -> bool:
+    """Whether an entity class's `_attr_name` defaults to None.
+
+    Home Assistant's entity metaclass keeps a class default of `_attr_name`
+    under `__attr_name` and puts a property in its place.
+    """
+    for klass in cls.__mro__:
+        for name in ("__attr_name", "_attr_name"):
+            value = vars(klass).get(name, property())
+            if not isinstance(value, property):
+                return value is None
+    return False
+
+
+def _named_after_device(module: ModuleType, description: EntityDescription) -> bool:
+    """Whether every entity class of the module taking this description sets `_attr_name = None`.
+
+    Such an entity is named after its device (a tracker labelled with the car's
+    name) and needs no name in strings.json.
+    """
+    kind = type(description).__name__
+    classes = [
+        cls
+        for cls in vars(module).values()
+        if isinstance(cls, type)
+        and issubclass(cls, Entity)
+        and str(inspect.get_annotations(cls).get("entity_description", "")).endswith(
+            kind
+        )
+    ]
+    return bool(classes) and all(_sets_name_none(cls) for cls in classes)
+
+
+def platform_descriptions() -> list[tuple[str, EntityDescription, bool]]:
+    """Each platform's entity descriptions (imported, not scanned), and if named by device."""
     found = []
     # A platform is a module (sensor.py) or a package (sensor/__init__.py).
     names = {path.stem for path in INTEGRATION.glob("*.py")} | {
@@ -415,7 +450,8 @@ def platform_descriptions() -> list[tuple[str, EntityDescription]]:
         module = importlib.import_module(f"{PACKAGE}.{platform}")
         for value in vars(module).values():
             found.extend(
-                (platform, description) for description in _descriptions(value)
+                (platform, description, _named_after_device(module, description))
+                for description in _descriptions(value)
             )
     return found
 
@@ -424,16 +460,19 @@ DESCRIPTIONS = platform_descriptions()
 
 
 @pytest.mark.parametrize(
-    ("platform", "description"),
+    ("platform", "description", "named_after_device"),
     DESCRIPTIONS,
-    ids=[f"{platform}.{description.key}" for platform, description in DESCRIPTIONS],
+    ids=[f"{platform}.{description.key}" for platform, description, _ in DESCRIPTIONS],
 )
 def test_entity_description_has_a_name_and_its_states(
-    platform: str, description: EntityDescription
+    platform: str, description: EntityDescription, named_after_device: bool
 ) -> None:
     key = description.translation_key or description.key
-    entity = STRINGS["entity"][platform][key]
+    entity = STRINGS.get("entity", {}).get(platform, {}).get(key)
 
+    if named_after_device and entity is None:
+        return
+    assert entity is not None, f"entity.{platform}.{key} is not in strings.json"
     # Without a name of its own an entity is named after its device class.
     assert "name" in entity or getattr(description, "device_class", None) is not None
     if isinstance(description, SensorEntityDescription) and (
@@ -594,3 +633,16 @@ def test_exists_follows_paths_and_wildcards(path: tuple[str, ...], found: bool) 
     }
 
     assert exists(strings, path) is found
+
+
+class _NamedByDevice(Entity):
+    _attr_name = None
+
+
+class _NamedByTranslation(Entity):
+    _attr_has_entity_name = True
+
+
+def test_an_entity_class_naming_itself_after_its_device_is_recognised() -> None:
+    assert _sets_name_none(_NamedByDevice)
+    assert not _sets_name_none(_NamedByTranslation)
