@@ -7,7 +7,7 @@ files: Home Assistant reads `translations/<language>.json` as they are). Every
 other language is written by hand and must have exactly the keys of
 `strings.json`, with the same placeholders.
 
-Standard library only, so it runs before any virtual environment exists.
+Standard library only: any Python 3.14 runs it, with or without the project's venv.
 """
 
 from __future__ import annotations

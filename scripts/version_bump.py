@@ -7,7 +7,7 @@ pyproject.toml, and turns the CHANGELOG's "Unreleased" section into
 compare links at the bottom updated. It refuses to release an empty
 "Unreleased" section, and changes nothing when any of the three disagree.
 
-Standard library only.
+Standard library only: any Python 3.14 runs it, with or without the project's venv.
 """
 
 from __future__ import annotations
