@@ -77,6 +77,7 @@ class Module:
     constants: dict[str, str]
     functions: dict[str, ast.FunctionDef | ast.AsyncFunctionDef]
     imports: dict[str, tuple[str, str]]  # local name -> (module path, name there)
+    enums: dict[str, dict[str, str]]  # class -> its string members (StrEnum and alike)
 
     @property
     def stem(self) -> str:
@@ -100,24 +101,31 @@ def _module_file(current: str, level: int, module: str | None) -> str | None:
     return "/".join(parts)
 
 
+def _string_constants(body: Iterable[ast.stmt]) -> dict[str, str]:
+    """`NAME = "text"` (also annotated) assignments of a module or class body."""
+    constants: dict[str, str] = {}
+    for node in body:
+        if isinstance(node, ast.Assign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            value = node.value
+            if isinstance(value, ast.Constant) and isinstance(value.value, str):
+                for target in targets:
+                    if isinstance(target, ast.Name):
+                        constants[target.id] = value.value
+    return constants
+
+
 def parse(sources: Mapping[str, str]) -> dict[str, Module]:
     """Parse modules given as {relative path: source}."""
     modules: dict[str, Module] = {}
     for path, source in sources.items():
         tree = ast.parse(source)
-        constants: dict[str, str] = {}
         functions: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = {}
         imports: dict[str, tuple[str, str]] = {}
+        enums: dict[str, dict[str, str]] = {}
         for node in tree.body:
-            if isinstance(node, ast.Assign | ast.AnnAssign):
-                targets = (
-                    node.targets if isinstance(node, ast.Assign) else [node.target]
-                )
-                value = node.value
-                if isinstance(value, ast.Constant) and isinstance(value.value, str):
-                    for target in targets:
-                        if isinstance(target, ast.Name):
-                            constants[target.id] = value.value
+            if isinstance(node, ast.ClassDef):
+                enums[node.name] = _string_constants(node.body)
             elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
                 functions[node.name] = node
             elif isinstance(node, ast.ImportFrom):
@@ -125,7 +133,8 @@ def parse(sources: Mapping[str, str]) -> dict[str, Module]:
                 if target is not None:
                     for alias in node.names:
                         imports[alias.asname or alias.name] = (target, alias.name)
-        modules[path] = Module(path, tree, constants, functions, imports)
+        constants = _string_constants(tree.body)
+        modules[path] = Module(path, tree, constants, functions, imports, enums)
     return modules
 
 
@@ -143,7 +152,7 @@ class Resolver:
     def _definition(
         self, module: Module, name: str, depth: int = 0
     ) -> tuple[Module, str] | None:
-        if name in module.constants or name in module.functions:
+        if name in module.constants or name in module.functions or name in module.enums:
             return module, name
         if name in module.imports and depth < 5:
             target_path, target_name = module.imports[name]
@@ -163,6 +172,18 @@ class Resolver:
                 found = self._definition(module, name)
                 if found and found[1] in found[0].constants:
                     return {found[0].constants[found[1]]}
+                return None
+            case (
+                ast.Attribute(value=ast.Name(id=name), attr=member)
+                | ast.Attribute(
+                    value=ast.Attribute(value=ast.Name(id=name), attr=member),
+                    attr="value",
+                )
+            ):
+                # Enum.MEMBER or Enum.MEMBER.value of a string enum of the package.
+                found = self._definition(module, name)
+                if found and member in found[0].enums.get(found[1], {}):
+                    return {found[0].enums[found[1]][member]}
                 return None
             case ast.Call(func=ast.Name(id=name)):
                 found = self._definition(module, name)
@@ -204,10 +225,23 @@ class Scanner:
         self.modules = modules
         self.resolver = Resolver(modules)
         self.classes: dict[str, list[str]] = {}
+        # Entity classes: the description class they take, and their own _attr_name.
+        self.takes: dict[str, str] = {}
+        self.names: dict[str, ast.expr | None] = {}
         for module in modules.values():
             for node in ast.walk(module.tree):
                 if isinstance(node, ast.ClassDef):
                     self.classes[node.name] = [_name(base) for base in node.bases]
+                    for item in node.body:
+                        if isinstance(item, ast.AnnAssign):
+                            if _name(item.target) == "entity_description":
+                                self.takes[node.name] = _name(item.annotation)
+                            elif _name(item.target) == "_attr_name":
+                                self.names[node.name] = item.value
+                        elif isinstance(item, ast.Assign) and any(
+                            _name(target) == "_attr_name" for target in item.targets
+                        ):
+                            self.names[node.name] = item.value
         self.uses: list[Use] = []
         self.skipped: list[str] = []
 
@@ -233,6 +267,23 @@ class Scanner:
         if module.stem == "repairs":
             return ("issues", ANY, "fix_flow")
         return None
+
+    def named_after_device(self, description_class: str) -> bool:
+        """Whether every entity class taking the description sets `_attr_name = None`.
+
+        Such an entity is named after its device (a tracker labelled with the
+        car's name): its key is no translation key of strings.json.
+        """
+        takers = [cls for cls, kind in self.takes.items() if kind == description_class]
+
+        def name_is_none(cls: str) -> bool:
+            for ancestor in self._ancestors(cls):
+                if ancestor in self.names:
+                    value = self.names[ancestor]
+                    return isinstance(value, ast.Constant) and value.value is None
+            return False
+
+        return bool(takers) and all(name_is_none(cls) for cls in takers)
 
     def platform(self, module: Module, call_name: str) -> str | None:
         """The entity platform of a description: its module, else its class."""
@@ -329,6 +380,8 @@ class Scanner:
             elif name.endswith("SelectorConfig"):
                 self._add(module, call, ("selector",), key)
         if any(name_.endswith("EntityDescription") for name_ in self._ancestors(name)):
+            if self.named_after_device(name) and "translation_key" not in kwargs:
+                return
             if (platform := self.platform(module, name)) is None:
                 self.skipped.append(f"{module.path}:{call.lineno}")
             else:
@@ -598,6 +651,21 @@ def test_scanner_places_entity_descriptions_by_module_or_class() -> None:
         "entity.device_tracker.location",
         "entity.select.mode",
     }
+
+
+def test_scanner_reads_string_enum_members_and_skips_device_named_entities() -> None:
+    sources = {
+        "models.py": 'class Field(StrEnum):\n    RANGE = "range"\n    LOCATION = "location"\n',
+        "sensor.py": "from .models import Field\n"
+        "S = (SensorEntityDescription(key=Field.RANGE.value), "
+        "SensorEntityDescription(key=Field.RANGE))\n",
+        "device_tracker.py": "from .models import Field\n"
+        "class Base(TrackerEntity):\n    _attr_name = None\n"
+        "class Tracker(Base):\n    entity_description: TrackerEntityDescription\n"
+        "T = (TrackerEntityDescription(key=Field.LOCATION.value),)\n",
+    }
+
+    assert paths(sources) == {"entity.sensor.range"}
 
 
 def test_scanner_skips_keys_computed_at_run_time() -> None:
