@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Generator
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 import hashlib
 from http import HTTPStatus
+import sys
 from types import ModuleType
 from typing import Any
-from unittest.mock import AsyncMock, MagicMock, patch
+from unittest.mock import AsyncMock, MagicMock
 
 from aiohttp import ClientResponse
 from freezegun.api import FrozenDateTimeFactory
@@ -78,7 +79,7 @@ async def external_url(hass: HomeAssistant) -> None:
 
 
 @pytest.fixture
-def cloud() -> Generator[Any]:
+def cloud(monkeypatch: pytest.MonkeyPatch) -> Any:
     """Home Assistant Cloud with a subscription, as a fake module.
 
     The real `homeassistant.components.cloud` cannot be imported in this venv
@@ -89,8 +90,10 @@ def cloud() -> Generator[Any]:
     fake.async_active_subscription = MagicMock(return_value=True)
     fake.async_get_or_create_cloudhook = AsyncMock(return_value=CLOUDHOOK_URL)
     fake.async_delete_cloudhook = AsyncMock()
-    with patch.dict("sys.modules", {"homeassistant.components.cloud": fake}):
-        yield fake
+    # Key by key: on exit patch.dict empties all of sys.modules for a moment, and
+    # an executor thread still importing a platform then fails (seen under load).
+    monkeypatch.setitem(sys.modules, "homeassistant.components.cloud", fake)
+    return fake
 
 
 @pytest.fixture
@@ -466,6 +469,7 @@ async def test_cloudhook_flow_for_configured_webhook_moves_the_entry_to_it(
     )
     await hass.async_block_till_done()
     result = await continue_after_verify(hass, result)
+    await hass.async_block_till_done()  # the moved entry's reload
 
     assert result["reason"] == "already_configured"
     assert existing.data[CONF_WEBHOOK_ID] == webhook_id

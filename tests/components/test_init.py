@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Generator
 from http import HTTPStatus
+import sys
 from types import ModuleType
 from typing import Any
-from unittest.mock import AsyncMock, MagicMock, patch
+from unittest.mock import AsyncMock, MagicMock
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import CONF_WEBHOOK_ID, STATE_UNAVAILABLE
@@ -50,7 +50,7 @@ async def webhook_component(hass: HomeAssistant) -> None:
 
 
 @pytest.fixture
-def cloud(hass: HomeAssistant) -> Generator[Any]:
+def cloud(hass: HomeAssistant, monkeypatch: pytest.MonkeyPatch) -> Any:
     """A loaded Home Assistant Cloud, as a fake module.
 
     The real `homeassistant.components.cloud` cannot be imported in this venv
@@ -62,8 +62,10 @@ def cloud(hass: HomeAssistant) -> Generator[Any]:
     fake.async_get_or_create_cloudhook = AsyncMock()
     fake.async_delete_cloudhook = AsyncMock()
     hass.config.components.add("cloud")
-    with patch.dict("sys.modules", {"homeassistant.components.cloud": fake}):
-        yield fake
+    # Key by key: on exit patch.dict empties all of sys.modules for a moment, and
+    # an executor thread still importing a platform then fails (seen under load).
+    monkeypatch.setitem(sys.modules, "homeassistant.components.cloud", fake)
+    return fake
 
 
 @pytest.fixture
