@@ -283,12 +283,44 @@ async def test_large_unsigned_verify_is_401_without_parsing(
     setup_entry.runtime_data.window.open()
     padded = json.dumps(load_fixture("v4_verify.json")) + " " * (16 * 1024)
 
-    with patch("custom_components.smartcar_webhooks.webhook.parse_delivery") as parse:
+    with patch(
+        "custom_components.smartcar_webhooks.webhook.parse_unsigned_verify"
+    ) as parse:
         response = await post_delivery(padded, sign=False)
 
     assert response.status == HTTPStatus.UNAUTHORIZED
     parse.assert_not_called()
     assert setup_entry.runtime_data.window.is_open
+
+
+@pytest.mark.parametrize("fixture", ["v4_vehicle_state.json", "v2_dynamic.json"])
+async def test_unsigned_delivery_is_never_parsed_as_a_delivery(
+    setup_entry: MockConfigEntry, post_delivery: PostDelivery, fixture: str
+) -> None:
+    """Unsigned, only a VERIFY challenge is looked for (red team 7.5)."""
+    setup_entry.runtime_data.window.open()
+
+    with patch("custom_components.smartcar_webhooks.webhook.parse_delivery") as parse:
+        response = await post_delivery(load_fixture(fixture), sign=False)
+
+    assert response.status == HTTPStatus.UNAUTHORIZED
+    parse.assert_not_called()
+
+
+async def test_unsigned_verify_hands_over_no_webhook_id() -> None:
+    """Nothing but the challenge of an unsigned body is trusted (red team 7.2)."""
+    answered: list[Any] = []
+    window = VerificationWindow(answered.append)
+    window.open()
+
+    response = await _handler(window)(
+        None, WEBHOOK_ID, _request(_raw(load_fixture("v4_verify.json")))
+    )
+
+    assert response.status == HTTPStatus.OK
+    assert [(r.challenge, r.webhook_id) for r in answered] == [
+        ("e656678338d8417732296d0faf9370ff", None)
+    ]
 
 
 async def test_signed_verify_is_answered_only_inside_a_window(
@@ -961,6 +993,33 @@ async def test_handler_with_undecodable_signature_header_is_401() -> None:
     body = _raw(load_fixture("v4_vehicle_state.json"))
     response = await _handler()(None, WEBHOOK_ID, _request(body, "\udcff\udcfe"))
     assert response.status == HTTPStatus.UNAUTHORIZED
+
+
+@pytest.mark.parametrize("signed", [False, True], ids=["unsigned", "signed"])
+async def test_request_text_never_reaches_a_log_line(
+    hass: HomeAssistant,
+    setup_entry: MockConfigEntry,
+    post_delivery: PostDelivery,
+    caplog: pytest.LogCaptureFixture,
+    signed: bool,
+) -> None:
+    """A forged line in a body must not become a log line (red team 7.5)."""
+    forged = "/x\nERROR forged line\x1b[2K"
+    v2 = copy.deepcopy(load_fixture("v2_dynamic.json"))
+    v2["payload"]["vehicles"][0]["data"].append(
+        {"path": forged, "code": 200, "body": {}, "headers": {}}
+    )
+    v4 = copy.deepcopy(load_fixture("v4_vehicle_error.json"))
+    v4["eventType"] = forged
+    caplog.clear()
+    caplog.set_level(logging.DEBUG)
+
+    for document in (v2, v4, _v4_verify(forged)):
+        await post_delivery(document, sign=signed)
+
+    assert "forged" not in caplog.text
+    for record in caplog.records:
+        assert record.getMessage().isprintable(), record.getMessage()
 
 
 # --- is_safe_challenge and read_body ----------------------------------------------

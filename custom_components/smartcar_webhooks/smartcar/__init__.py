@@ -35,7 +35,7 @@ from .models import (
     value_from_json,
     value_to_json,
 )
-from .parser import parse_delivery
+from .parser import parse_delivery, parse_unsigned_verify
 from .signature import hash_challenge, sign_body, verify_signature
 
 __all__ = [
@@ -68,6 +68,7 @@ __all__ = [
     "VerifyRequest",
     "hash_challenge",
     "parse_delivery",
+    "parse_unsigned_verify",
     "sign_body",
     "value_from_json",
     "value_to_json",

@@ -252,6 +252,38 @@ def parse_delivery(body: bytes | str, *, received_at: datetime) -> Delivery:
     raise InvalidDeliveryError("body is not a known Smartcar delivery")
 
 
+def parse_unsigned_verify(body: bytes | str) -> VerifyRequest | None:
+    """The VERIFY challenge of an unsigned body; None for anything else.
+
+    Reads only what answering needs (the event type and the challenge) and
+    never raises. Nothing else of an unsigned body can be trusted, so the
+    webhook id is always None: learn it from signed deliveries.
+    """
+    try:
+        document = json.loads(body)
+    except ValueError, RecursionError:
+        return None
+    if not isinstance(document, dict):
+        return None
+    if "eventType" in document:
+        version, is_verify, container = (
+            "4.0",
+            document["eventType"] == "VERIFY",
+            document.get("data"),
+        )
+    else:
+        version, is_verify, container = (
+            "2.0",
+            document.get("eventName") == "verify",
+            document.get("payload"),
+        )
+    if not is_verify or not isinstance(container, dict):
+        return None
+    if (challenge := _text(container.get("challenge"))) is None:
+        return None
+    return VerifyRequest(challenge, None, version)
+
+
 # --- helpers -----------------------------------------------------------------
 
 
@@ -395,13 +427,14 @@ def _location(body: Mapping[str, Any]) -> Location:
 class _Collector:
     """Accumulates the readings and dropped fields of one vehicle."""
 
-    __slots__ = ("delivery_id", "dropped", "readings", "vehicle_id")
+    __slots__ = ("delivery_id", "dropped", "readings", "unread", "vehicle_id")
 
     def __init__(self, vehicle_id: str, delivery_id: str) -> None:
         self.vehicle_id = vehicle_id
         self.delivery_id = delivery_id
         self.readings: list[Reading] = []
         self.dropped: list[DroppedField] = []
+        self.unread = 0  # items or signals the integration does not read
 
     def add(
         self, field: Field, value: Value, unit: Unit | None, at: datetime | None
@@ -447,6 +480,12 @@ class _Collector:
 
 def _fields_of(specs: tuple[_Spec, ...], extra: tuple[Field, ...]) -> tuple[Field, ...]:
     return tuple(spec.field for spec in specs) + extra
+
+
+def _log_unread(count: int) -> None:
+    # A count, never the path or code: request text must not reach a log line.
+    if count:
+        _LOGGER.debug("Skipped %s items the integration does not read", count)
 
 
 # --- 2.0 ---------------------------------------------------------------------
@@ -502,6 +541,7 @@ def _v2_vehicles(
 ) -> tuple[tuple[VehicleReport, ...], tuple[DroppedField, ...]]:
     reports: list[VehicleReport] = []
     dropped: list[DroppedField] = []
+    unread = 0
     for index, entry in enumerate(_list(payload.get("vehicles"), "vehicles")):
         vehicle_id = (
             clean_id(entry.get("vehicleId")) if isinstance(entry, dict) else None
@@ -521,6 +561,8 @@ def _v2_vehicles(
             )
         )
         dropped.extend(collector.dropped)
+        unread += collector.unread
+    _log_unread(unread)
     return tuple(reports), tuple(dropped)
 
 
@@ -529,7 +571,7 @@ def _v2_item(collector: _Collector, item: Any, received_at: datetime) -> None:
         collector.drop("data", "not an item")
         return
     if (specs := _V2_PATHS.get(path)) is None:
-        _LOGGER.debug("Skipping unknown 2.0 path %s", path[:64])
+        collector.unread += 1
         return
     extra = _V2_EXTRA_FIELDS.get(path, ())
     raw_headers = item.get("headers")
@@ -614,6 +656,7 @@ def _parse_v4(document: dict[str, Any], received_at: datetime) -> Delivery:
     collector = _Collector(vehicle.vehicle_id, delivery_id)
     for signal in _list(data.get("signals"), "signals"):
         _v4_signal(collector, signal, received_at)
+    _log_unread(collector.unread)
     return DataDelivery(
         kind=KIND_VEHICLE_STATE,
         webhook_id=webhook_id,
@@ -660,7 +703,7 @@ def _v4_signal(collector: _Collector, signal: Any, received_at: datetime) -> Non
         collector.drop("signals", "not a signal")
         return
     if (specs := _V4_SIGNALS.get(code)) is None:
-        _LOGGER.debug("Skipping unknown 4.0 signal %s", code[:64])
+        collector.unread += 1
         return
     raw_meta = signal.get("meta")
     meta = raw_meta if isinstance(raw_meta, dict) else {}
