@@ -4,8 +4,9 @@ Per request: a `Content-Encoding` other than identity -> 415 (nothing read);
 body over 1 MiB -> 413; a body that cannot be read -> 400; no `SC-Signature` ->
 only a VERIFY may be answered, and only inside a verification window (else
 403), anything else 401; bad signature -> 401; signed but unparseable -> 400;
-otherwise 200 once merged. The handler never touches the network and never
-lets an exception escape.
+otherwise 200 with what became of it (applied, a duplicate, a stale replay, a
+test delivery). The handler never touches the network and never lets an
+exception escape.
 """
 
 from __future__ import annotations
@@ -41,7 +42,8 @@ MAX_CHALLENGE_LENGTH = 1024
 MAX_UNSIGNED_BYTES = 16 * 1024
 
 type Handler = Callable[[HomeAssistant, str, web.Request], Awaitable[web.Response]]
-type DeliveryReceiver = Callable[[DataDelivery | ErrorDelivery | ChargingEvent], bool]
+# Applies a signed delivery; returns the status word to answer with.
+type DeliveryReceiver = Callable[[DataDelivery | ErrorDelivery | ChargingEvent], str]
 
 
 class VerificationWindow:
@@ -230,7 +232,6 @@ def async_create_handler(
             return _json(HTTPStatus.BAD_REQUEST, {"error": str(err)})
         if isinstance(delivery, VerifyRequest):
             return answer_verify(delivery)
-        applied = receive(delivery)
-        return _json(HTTPStatus.OK, {"status": "ok" if applied else "duplicate"})
+        return _json(HTTPStatus.OK, {"status": receive(delivery)})
 
     return handle

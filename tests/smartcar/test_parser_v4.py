@@ -1376,7 +1376,7 @@ def test_v4_vehicle_error_fixture(
 ) -> None:
     assert parse(fixture_json("v4_vehicle_error.json")) == ErrorDelivery(
         webhook_id=WEBHOOK_ID,
-        mode=Mode.TEST,
+        mode=Mode.LIVE,
         delivery_id=ERROR_EVENT_ID,
         delivered_at=DELIVERED,
         received_at=received_at,

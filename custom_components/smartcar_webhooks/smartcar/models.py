@@ -188,8 +188,8 @@ class VehicleReport:
 class DataDelivery:
     """A 2.0 dynamic/scheduled or 4.0 VEHICLE_STATE delivery.
 
-    `delivered_at` orders deliveries: 4.0 `meta.deliveredAt`, None when a 4.0
-    body lacks it; a 2.0 body has no such time, so it is the arrival time.
+    `delivered_at` is when Smartcar sent it (4.0 `meta.deliveredAt`); None
+    when the body does not say (every 2.0 body). `received_at` is its arrival.
     """
 
     kind: str

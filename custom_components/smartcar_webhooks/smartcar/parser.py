@@ -505,7 +505,7 @@ def _parse_v2(document: dict[str, Any], received_at: datetime) -> Delivery:
             kind=event_name,
             webhook_id=webhook_id,
             mode=mode,
-            delivered_at=received_at,
+            delivered_at=None,  # a 2.0 body says nothing about when it was sent
             received_at=received_at,
             vehicles=reports,
             dropped=dropped,
