@@ -307,20 +307,18 @@ async def test_unsigned_delivery_is_never_parsed_as_a_delivery(
     parse.assert_not_called()
 
 
-async def test_unsigned_verify_hands_over_no_webhook_id() -> None:
-    """Nothing but the challenge of an unsigned body is trusted (red team 7.2)."""
+async def test_unsigned_verify_hands_over_only_a_clean_webhook_id() -> None:
+    """A claimed webhook id that could poison a config entry never gets through."""
     answered: list[Any] = []
     window = VerificationWindow(answered.append)
     window.open()
+    document = _v4_verify("c")
+    document["meta"]["webhookId"] = "8a326743\ud800"
 
-    response = await _handler(window)(
-        None, WEBHOOK_ID, _request(_raw(load_fixture("v4_verify.json")))
-    )
+    response = await _handler(window)(None, WEBHOOK_ID, _request(_raw(document)))
 
     assert response.status == HTTPStatus.OK
-    assert [(r.challenge, r.webhook_id) for r in answered] == [
-        ("e656678338d8417732296d0faf9370ff", None)
-    ]
+    assert [(r.challenge, r.webhook_id) for r in answered] == [("c", None)]
 
 
 async def test_signed_verify_is_answered_only_inside_a_window(

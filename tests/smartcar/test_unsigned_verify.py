@@ -21,22 +21,50 @@ from custom_components.smartcar_webhooks.smartcar import (
 type LoadJson = Callable[[str], Any]
 
 
-def test_v4_verify_gives_its_challenge_without_the_webhook_id(
+def test_v4_verify_gives_its_challenge_and_claimed_webhook_id(
     fixture_json: LoadJson,
 ) -> None:
     body = json.dumps(fixture_json("v4_verify.json"))
     assert parse_unsigned_verify(body) == VerifyRequest(
-        "e656678338d8417732296d0faf9370ff", None, "4.0"
+        "e656678338d8417732296d0faf9370ff",
+        "8a326743-4efd-406d-88d6-1c8cb3420e11",
+        "4.0",
     )
 
 
-def test_v2_verify_gives_its_challenge_without_the_webhook_id(
+def test_v2_verify_gives_its_challenge_and_claimed_webhook_id(
     fixture_json: LoadJson,
 ) -> None:
     body = json.dumps(fixture_json("v2_verify.json")).encode()
     assert parse_unsigned_verify(body) == VerifyRequest(
-        "30a407b9-b1ac-41a0-989a-ae4c28c9a43a", None, "2.0"
+        "30a407b9-b1ac-41a0-989a-ae4c28c9a43a",
+        "c6ba6fcc-64f1-4daa-9ad6-16c8ee597411",
+        "2.0",
     )
+
+
+@pytest.mark.parametrize(
+    "webhook_id",
+    ["\ud800", "8a326743\n", "x" * 129, 7, None, ["id"]],
+    ids=repr,
+)
+def test_claimed_webhook_id_that_is_not_clean_is_none(webhook_id: Any) -> None:
+    for document in (
+        {
+            "eventType": "VERIFY",
+            "data": {"challenge": "c"},
+            "meta": {"webhookId": webhook_id},
+        },
+        {"eventName": "verify", "payload": {"challenge": "c"}, "webhookId": webhook_id},
+    ):
+        request = parse_unsigned_verify(json.dumps(document))
+        assert request is not None
+        assert request.webhook_id is None
+
+
+def test_v4_webhook_id_outside_meta_is_not_read() -> None:
+    body = '{"eventType":"VERIFY","webhookId":"w","data":{"challenge":"c","webhookId":"w"}}'
+    assert parse_unsigned_verify(body) == VerifyRequest("c", None, "4.0")
 
 
 def test_minimal_verify_bodies() -> None:
@@ -124,11 +152,7 @@ def test_agrees_with_parse_delivery_and_never_raises(body: bytes) -> None:
         assert not isinstance(parsed, VerifyRequest)
     else:
         assert isinstance(parsed, VerifyRequest)
-        assert (request.challenge, request.version) == (
-            parsed.challenge,
-            parsed.version,
-        )
-        assert request.webhook_id is None
+        assert request == parsed
 
 
 def test_parser_never_logs_request_text(caplog: pytest.LogCaptureFixture) -> None:

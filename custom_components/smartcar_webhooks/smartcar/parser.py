@@ -255,9 +255,10 @@ def parse_delivery(body: bytes | str, *, received_at: datetime) -> Delivery:
 def parse_unsigned_verify(body: bytes | str) -> VerifyRequest | None:
     """The VERIFY challenge of an unsigned body; None for anything else.
 
-    Reads only what answering needs (the event type and the challenge) and
-    never raises. Nothing else of an unsigned body can be trusted, so the
-    webhook id is always None: learn it from signed deliveries.
+    Reads only the event type, the challenge and the webhook id the sender
+    claims (kept only when it is a clean id), and never raises. Anyone can send
+    an unsigned body: the claimed id proves nothing (learn it from signed
+    deliveries, red team 7.2).
     """
     try:
         document = json.loads(body)
@@ -281,7 +282,9 @@ def parse_unsigned_verify(body: bytes | str) -> VerifyRequest | None:
         return None
     if (challenge := _text(container.get("challenge"))) is None:
         return None
-    return VerifyRequest(challenge, None, version)
+    meta = document.get("meta") if version == "4.0" else document
+    claimed = meta.get("webhookId") if isinstance(meta, dict) else None
+    return VerifyRequest(challenge, clean_id(claimed), version)
 
 
 # --- helpers -----------------------------------------------------------------
