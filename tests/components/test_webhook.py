@@ -36,7 +36,12 @@ from custom_components.smartcar_webhooks.const import (
     MAX_BODY_BYTES,
     VERIFY_WINDOW,
 )
-from custom_components.smartcar_webhooks.smartcar import hash_challenge, sign_body
+from custom_components.smartcar_webhooks.smartcar import (
+    Closures,
+    Field,
+    hash_challenge,
+    sign_body,
+)
 from custom_components.smartcar_webhooks.webhook import (
     MAX_CHALLENGE_LENGTH,
     SIGNATURE_HEADER,
@@ -618,6 +623,27 @@ async def test_signed_body_with_lone_surrogates_leaves_everything_storable(
         assert state.as_dict_json
     assert json_bytes(setup_entry.as_dict())
     assert "\ud800" not in str(setup_entry.data)
+
+
+async def test_signed_delivery_of_a_charging_car_keeps_plausible_values(
+    hass: HomeAssistant, setup_entry: MockConfigEntry, post_delivery: PostDelivery
+) -> None:
+    """Tires labelled bar but sent in kPa, a bare fuel fraction (issue 9.1, 9.7)."""
+    response = await post_delivery(load_fixture("v4_vehicle_state_charging.json"))
+
+    assert response.status == HTTPStatus.OK
+    vehicle = setup_entry.runtime_data.store.vehicles[
+        "4f8a2c1e-9b7d-4e3a-8c6f-2d1b0a9e7c54"
+    ]
+    assert vehicle.value(Field.TIRE_PRESSURE_FRONT_LEFT) == 262
+    assert vehicle.value(Field.TIRE_PRESSURE_BACK_RIGHT) is None
+    assert vehicle.value(Field.FUEL_LEVEL) == 35
+    assert vehicle.value(Field.CHARGING_POWER) == 7210
+    assert vehicle.value(Field.TIME_TO_FULL) == 95
+    doors = vehicle.value(Field.DOORS)
+    assert isinstance(doors, Closures)
+    assert doors.is_open
+    assert vehicle.value(Field.FIRMWARE_VERSION) == "3.1.7"
 
 
 # --- duplicates -----------------------------------------------------------------
