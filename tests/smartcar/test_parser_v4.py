@@ -1791,3 +1791,15 @@ def test_v4_vehicle_error_description_is_bounded(parse: Parse) -> None:
     (error,) = _errors(parse(_error_document([raw])))
     assert error.description is not None
     assert len(error.description) <= 512
+
+
+@pytest.mark.parametrize(
+    ("year", "expected"),
+    [(2024, 2024), (1886, 1886), (2100, 2100), (1885, None), (20240, None), (-1, None)],
+)
+def test_v4_vehicle_year_is_a_plausible_model_year(
+    year: int, expected: int | None, parse: Parse
+) -> None:
+    document = _v4([])
+    document["data"]["vehicle"]["year"] = year
+    assert only_report(parse(document)).vehicle.year == expected

@@ -99,6 +99,16 @@ _TIRES = tuple(_TIRE_POSITIONS.values())
 _FIRST_YEAR = 1886  # the first car
 _LAST_YEAR = 2100
 
+# The most one delivery may make the parser do; the body is at most 1 MiB.
+# A real account has a handful of vehicles, a 2.0 vehicle about ten paths, a
+# 4.0 delivery every subscribed signal (Smartcar has about a hundred).
+MAX_VEHICLES_PER_DELIVERY = 100
+MAX_ITEMS_PER_VEHICLE = 16
+MAX_SIGNALS_PER_DELIVERY = 256
+MAX_TIRES = 16
+MAX_ERRORS_PER_DELIVERY = 64
+MAX_SIGNALS_PER_ERROR = 128
+
 
 @dataclass(frozen=True, slots=True)
 class _Spec:
@@ -475,7 +485,8 @@ def _v2_vehicles(
     reports: list[VehicleReport] = []
     dropped: list[DroppedField] = []
     unread = 0
-    for index, entry in enumerate(_list(payload.get("vehicles"), "vehicles")):
+    entries = _list(payload.get("vehicles"), "vehicles")
+    for index, entry in enumerate(entries[:MAX_VEHICLES_PER_DELIVERY]):
         vehicle_id = (
             clean_id(entry.get("vehicleId")) if isinstance(entry, dict) else None
         )
@@ -484,8 +495,10 @@ def _v2_vehicles(
             dropped.append(DroppedField("", f"vehicles[{index}]", "not a vehicle"))
             continue
         collector = _Collector(vehicle_id, clean_id(entry.get("requestId")) or "")
-        for item in data:
+        for item in data[:MAX_ITEMS_PER_VEHICLE]:
             _v2_item(collector, item, received_at)
+        if len(data) > MAX_ITEMS_PER_VEHICLE:
+            collector.drop("data", "too many items")
         reports.append(
             VehicleReport(
                 VehicleInfo(vehicle_id),
@@ -495,6 +508,8 @@ def _v2_vehicles(
         )
         dropped.extend(collector.dropped)
         unread += collector.unread
+    if len(entries) > MAX_VEHICLES_PER_DELIVERY:
+        dropped.append(DroppedField("", "vehicles", "too many vehicles"))
     _log_unread(unread)
     return tuple(reports), tuple(dropped)
 
@@ -577,17 +592,23 @@ def _parse_v4(document: dict[str, Any], received_at: datetime) -> Delivery:
     )
     vehicle = _v4_vehicle(_object(data.get("vehicle"), "vehicle"))
     if event_type == "VEHICLE_ERROR":
+        raw_errors = _list(data.get("errors"), "errors")
+        if len(raw_errors) > MAX_ERRORS_PER_DELIVERY:
+            _LOGGER.debug("Read the first %s vehicle errors", MAX_ERRORS_PER_DELIVERY)
         errors = tuple(
             error
-            for raw in _list(data.get("errors"), "errors")
+            for raw in raw_errors[:MAX_ERRORS_PER_DELIVERY]
             if (error := _v4_error(raw)) is not None
         )
         return ErrorDelivery(
             webhook_id, mode, delivery_id, delivered_at, received_at, vehicle, errors
         )
     collector = _Collector(vehicle.vehicle_id, delivery_id)
-    for signal in _list(data.get("signals"), "signals"):
+    signals = _list(data.get("signals"), "signals")
+    for signal in signals[:MAX_SIGNALS_PER_DELIVERY]:
         _v4_signal(collector, signal, received_at)
+    if len(signals) > MAX_SIGNALS_PER_DELIVERY:
+        collector.drop("signals", "too many signals")
     _log_unread(collector.unread)
     return DataDelivery(
         kind=KIND_VEHICLE_STATE,
@@ -606,7 +627,7 @@ def _v4_vehicle(raw: dict[str, Any]) -> VehicleInfo:
         vehicle_id=_required_id(raw.get("id"), "vehicle id"),
         make=clean_text(raw.get("make"), MAX_NAME_LENGTH),
         model=clean_text(raw.get("model"), MAX_NAME_LENGTH),
-        year=year if isinstance(year, int) and not isinstance(year, bool) else None,
+        year=year if type(year) is int and _FIRST_YEAR <= year <= _LAST_YEAR else None,
     )
 
 
@@ -615,7 +636,9 @@ def _v4_error(raw: Any) -> VehicleError | None:
         return None
     signals: dict[str, None] = {}  # signal codes, in order, each once
     raw_signals = raw.get("signals")
-    for signal in raw_signals if isinstance(raw_signals, list) else ():
+    for signal in (
+        raw_signals[:MAX_SIGNALS_PER_ERROR] if isinstance(raw_signals, list) else ()
+    ):
         reference = signal.get("code") if isinstance(signal, dict) else signal
         if (code := signal_code(reference)) is not None:
             signals[code] = None
@@ -675,6 +698,9 @@ def _read_tires(
     values = body.get("values")
     if not isinstance(values, list):
         collector.drop(code, "values is not a list")
+        return
+    if len(values) > MAX_TIRES:
+        collector.drop(code, "too many tires")
         return
     raw_unit = body.get("unit")
     unit = raw_unit if isinstance(raw_unit, str) else None
