@@ -123,6 +123,7 @@ def test_stored_forms(field: Field, raw: Any, expected: Value) -> None:
 @pytest.mark.parametrize(
     ("field", "raw"),
     [
+        (Field.LOCATION, ["52.5", 13.4, None]),
         (Field.LOCATION, [91, 13.4, None]),
         (Field.LOCATION, [52.5, 13.4, 360.0]),
         (Field.LOCATION, [52.5, 13.4, None, "parked"]),
