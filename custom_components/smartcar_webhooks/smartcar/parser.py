@@ -3,10 +3,11 @@
 `parse_delivery` is total: it returns a typed delivery or raises
 `InvalidDeliveryError`, whatever bytes it is given. A field with the wrong type
 or a value implausible in every unit it could be in (see `units`) is dropped
-with a reason while the other fields of the same delivery still count. Every string it returns is valid
-Unicode without control characters (the VERIFY challenge excepted: it is
-answered byte for byte, and the webhook refuses an unsafe one): ids that are
-not clean are refused, display text is cleaned.
+with a reason while the other fields of the same delivery still count. Every
+string it returns is valid Unicode without control characters (the VERIFY
+challenge excepted: it is answered byte for byte, and the webhook refuses an
+unsafe one): ids that are not clean are refused, display text is cleaned. The
+work per body is bounded (`MAX_*` below).
 """
 
 from __future__ import annotations

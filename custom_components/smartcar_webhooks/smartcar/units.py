@@ -114,9 +114,10 @@ _DISTANCE_UNITS = {
     "mi": Conversion(_MILE_KM),
 }
 
-# One row per quantity: the plausible range is in the native unit. A range
-# covers what any production car, charger or climate can show; a value outside
-# it is a unit mistake or garbage, never a reading.
+# --- The table: one row per quantity --------------------------------------------
+# The plausible range is in the native unit. It covers what any production car,
+# charger or climate can show; a value outside it is a unit mistake or garbage,
+# never a reading. Each field's quantity is `models.FIELD_QUANTITIES`.
 PERCENT = Quantity(
     "percent", Unit.PERCENT, 0, 100, _PERCENT_UNITS, unlabelled=("fraction", "percent")
 )
@@ -246,6 +247,8 @@ CHARGE_RATE = Quantity(  # range added per hour: fast DC charging adds ~1,500 km
     },
     ("km/h",),
 )
+
+# --- End of the table ---------------------------------------------------------------
 
 QUANTITIES: tuple[Quantity, ...] = (
     PERCENT,
