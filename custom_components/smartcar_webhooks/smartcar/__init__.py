@@ -12,6 +12,7 @@ from .client import (
     SmartcarServerError,
 )
 from .errors import InvalidDeliveryError, SmartcarError
+from .ids import is_webhook_id
 from .models import (
     ChargingEvent,
     ChargingEventType,
@@ -65,6 +66,7 @@ __all__ = [
     "VehicleReport",
     "VerifyRequest",
     "hash_challenge",
+    "is_webhook_id",
     "parse_delivery",
     "sign_body",
     "verify_signature",
