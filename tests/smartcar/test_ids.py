@@ -35,7 +35,7 @@ def test_webhook_id_form_is_accepted(value: str) -> None:
         "8a326743-4efd-406d-88d6-1c8cb3420e11\n",
         "../../vehicles",
         "8a326743/4efd",
-        "８a326743-4efd-406d",  # full-width digit
+        "\uff18a326743-4efd-406d",  # full-width digit eight
         "8a326743-4efd-406dé",
         None,
         12345678,
