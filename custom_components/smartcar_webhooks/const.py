@@ -18,11 +18,8 @@ CONF_WEBHOOK_URL: Final = "webhook_url"
 
 VERIFY_WINDOW: Final = timedelta(minutes=10)
 MAX_BODY_BYTES: Final = 1024 * 1024
-DEDUPE_MEMORY: Final = 256
 
 ISSUE_VERIFY_REFUSED: Final = "verify_refused"
-
-MANUFACTURER_FALLBACK: Final = "Smartcar"
 
 OAUTH2_AUTHORIZE: Final = "https://connect.smartcar.com/oauth/authorize"
 OAUTH2_TOKEN: Final = "https://auth.smartcar.com/oauth/token"

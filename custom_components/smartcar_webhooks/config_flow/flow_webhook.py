@@ -90,8 +90,10 @@ class FlowWebhook:
         url, cloudhook = await async_callback_url(hass, webhook_id)
         return cls(hass, management_token, webhook_id, url, cloudhook)
 
-    def _keep(self, delivery: pending.PendingDelivery) -> bool:
-        return pending.async_keep(self._hass, self.webhook_id, delivery)
+    def _keep(self, delivery: pending.PendingDelivery) -> str:
+        """Keep a signed delivery for the entry; the status word to answer."""
+        kept = pending.async_keep(self._hass, self.webhook_id, delivery)
+        return "ok" if kept else "duplicate"
 
     def _on_verified(self, request: VerifyRequest) -> None:
         candidate = request.webhook_id

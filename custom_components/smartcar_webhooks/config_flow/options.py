@@ -163,8 +163,4 @@ class SmartcarOptionsFlow(OptionsFlow):
         ):
             device_registry.async_remove_device(device.id)
         if entry.state is ConfigEntryState.LOADED:
-            runtime = entry.runtime_data
-            # Shim until the core runtime lands (it has async_remove_vehicle).
-            getattr(runtime, "async_remove_vehicle", None) or (
-                runtime.store.async_remove_vehicle
-            )(vehicle_id)
+            entry.runtime_data.async_remove_vehicle(vehicle_id)

@@ -110,10 +110,16 @@ class SignInSteps(SmartcarFlowBase):
         except ImplementationUnavailableError:
             implementations = {}
         if not implementations:
-            return self.async_show_menu(
-                step_id="no_credentials", menu_options=["connect", "webhook_only"]
-            )
+            return await self.async_step_no_credentials()
         return await self.async_step_pick_implementation()
+
+    async def async_step_no_credentials(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Explain how to add application credentials; then try again or finish."""
+        return self.async_show_menu(
+            step_id="no_credentials", menu_options=["connect", "webhook_only"]
+        )
 
     async def async_step_pick_implementation(
         self, user_input: dict[str, Any] | None = None

@@ -33,6 +33,8 @@ from .models import (
     VehicleInfo,
     VehicleReport,
     VerifyRequest,
+    value_from_json,
+    value_to_json,
 )
 from .parser import parse_delivery
 from .signature import hash_challenge, sign_body, verify_signature
@@ -69,5 +71,7 @@ __all__ = [
     "is_webhook_id",
     "parse_delivery",
     "sign_body",
+    "value_from_json",
+    "value_to_json",
     "verify_signature",
 ]
