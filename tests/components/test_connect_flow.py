@@ -254,6 +254,20 @@ async def test_connect_opens_smartcar_connect_with_the_scopes(
     )
 
 
+@pytest.mark.usefixtures("external_url", "credentials", "current_request_with_host")
+async def test_with_two_credentials_the_user_picks_one(
+    hass: HomeAssistant, client: Client
+) -> None:
+    await async_import_client_credential(
+        hass, DOMAIN, ClientCredential("second-id", "second-secret"), "second"
+    )
+
+    result = await start_connect(hass, client)
+
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "pick_implementation"
+
+
 # --- sign-in and the vehicle list -------------------------------------------
 
 

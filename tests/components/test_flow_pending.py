@@ -288,7 +288,21 @@ async def test_rest_of_the_window_is_kept_for_the_entry(
 
 
 @pytest.mark.usefixtures("entry_setup_mocked")
-async def test_a_window_past_its_end_is_not_handed_on(
+async def test_a_window_that_closed_during_the_flow_is_not_handed_on(
+    hass: HomeAssistant, client: Client, freezer: FrozenDateTimeFactory
+) -> None:
+    result = await start_flow(hass)
+    webhook_id = flow_webhook_id(result)
+    await answer_verify(hass, client, webhook_id)
+    freezer.tick(VERIFY_WINDOW)
+
+    await finish_webhook_only(hass, result["flow_id"])
+
+    assert pending.async_pop_verify_window(hass, webhook_id) is None
+
+
+@pytest.mark.usefixtures("entry_setup_mocked")
+async def test_a_window_that_closed_before_the_entry_took_it_is_not_handed_on(
     hass: HomeAssistant, client: Client, freezer: FrozenDateTimeFactory
 ) -> None:
     result = await start_flow(hass)
@@ -299,3 +313,22 @@ async def test_a_window_past_its_end_is_not_handed_on(
     freezer.tick(VERIFY_WINDOW)
 
     assert pending.async_pop_verify_window(hass, webhook_id) is None
+
+
+@pytest.mark.usefixtures("entry_setup_mocked")
+async def test_vehicle_error_and_charging_event_during_the_flow_are_kept(
+    hass: HomeAssistant, client: Client
+) -> None:
+    result = await start_flow(hass)
+    webhook_id = flow_webhook_id(result)
+    error = load_fixture("v4_vehicle_error.json")
+    event = load_fixture("v2_event_based.json")
+
+    answers = [
+        await deliver(client, webhook_id, body) for body in (error, event, error)
+    ]
+
+    assert answers == [{"status": "ok"}, {"status": "ok"}, {"status": "duplicate"}]
+    await answer_verify(hass, client, webhook_id)
+    await finish_webhook_only(hass, result["flow_id"])
+    assert len(pending.async_pop(hass, webhook_id)) == 2

@@ -115,7 +115,8 @@ class FlowWebhook:
     @callback
     def async_hand_over(self) -> None:
         """The entry takes the webhook, the kept deliveries and the open window."""
-        if self._stop() and (until := self.window.closes_at) is not None:
+        self._stop()
+        if (until := self.window.closes_at) is not None:
             pending.async_keep_verify_window(self._hass, self.webhook_id, until)
         self.window.close()
 
