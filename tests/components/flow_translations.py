@@ -25,7 +25,10 @@ from homeassistant.helpers.selector import Selector
 from custom_components.smartcar_webhooks.const import DOMAIN
 
 INTEGRATION = Path(__file__).parents[2] / "custom_components" / DOMAIN
-STRINGS: dict[str, Any] = json.loads((INTEGRATION / "strings.json").read_text())
+# The resolved English Home Assistant reads (strings.json may hold references).
+STRINGS: dict[str, Any] = json.loads(
+    (INTEGRATION / "translations" / "en.json").read_text()
+)
 HA_STRINGS: dict[str, Any] = json.loads(
     (Path(ha_component.__file__).parent / "translations" / "en.json").read_text()
 )

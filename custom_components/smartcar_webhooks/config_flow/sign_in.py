@@ -78,12 +78,18 @@ class SignInSteps(SmartcarFlowBase):
             and self._hook is not None
             and result["reason"] in CONNECT_FAILURES
         ):
-            self._connect_failure = result["reason"]
-            self._connect_failure_placeholders = result["description_placeholders"]
-            return self._show_connect_failed()
+            return self._show_connect_failed(
+                result["reason"], result["description_placeholders"]
+            )
         return result
 
-    def _show_connect_failed(self) -> ConfigFlowResult:
+    def _show_connect_failed(
+        self, reason: str | None = None, placeholders: Mapping[str, str] | None = None
+    ) -> ConfigFlowResult:
+        """The form naming why Connect failed (the last reason when none is given)."""
+        if reason is not None:
+            self._connect_failure = reason
+            self._connect_failure_placeholders = placeholders
         return self.async_show_form(
             step_id="connect_failed",
             data_schema=CONNECT_FAILED_SCHEMA,
@@ -159,7 +165,7 @@ class SignInSteps(SmartcarFlowBase):
         except SmartcarError as err:
             return self._keep_verified(self.async_abort(reason=api_error_key(err)))
         if not discovered:
-            return self._keep_verified(self.async_abort(reason="no_vehicles"))
+            return self._show_connect_failed("no_vehicles")
         self._oauth_data, self._user_id, self._discovered = data, user_id, discovered
         return await self.async_step_vehicles()
 
