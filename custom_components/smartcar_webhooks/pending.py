@@ -3,8 +3,11 @@
 While a set-up flow is open (waiting for VERIFY, the sign-in, the vehicle
 pick), its own webhook handler answers Smartcar. A signed delivery it gets is
 kept here, per Home Assistant webhook id, instead of being acknowledged and
-lost: the entry's runtime takes the deliveries at setup (`async_pop`) and
-applies them in order. An abandoned flow discards them.
+lost. The flow's handler stays registered after the entry is created (it is
+*held*), so nothing Smartcar sends while the entry sets up is lost either:
+the entry's runtime calls `async_pop` right before it registers its own
+handler, which ends the held one and hands over the deliveries, to be applied
+in order. An abandoned flow discards everything (`async_discard`).
 
 Also kept: the rest of the flow's verification window, so that the entry still
 answers Smartcar's VERIFY when a forged one completed the flow first.
@@ -16,6 +19,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from homeassistant.components import webhook
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.util import dt as dt_util
 from homeassistant.util.hass_dict import HassKey
@@ -40,6 +44,7 @@ class _Kept:
 
 DATA_DELIVERIES: HassKey[dict[str, _Kept]] = HassKey(f"{DOMAIN}_pending_deliveries")
 DATA_WINDOWS: HassKey[dict[str, datetime]] = HassKey(f"{DOMAIN}_pending_windows")
+DATA_HELD: HassKey[set[str]] = HassKey(f"{DOMAIN}_pending_held")
 
 
 def _identity(delivery: PendingDelivery) -> tuple[str, ...]:
@@ -71,8 +76,28 @@ def async_keep(hass: HomeAssistant, webhook_id: str, delivery: PendingDelivery) 
 
 
 @callback
+def async_hold(hass: HomeAssistant, webhook_id: str) -> None:
+    """The flow's handler stays registered for the entry, until `async_pop`."""
+    hass.data.setdefault(DATA_HELD, set()).add(webhook_id)
+
+
+@callback
+def _async_release(hass: HomeAssistant, webhook_id: str) -> None:
+    """Unregister the flow's handler if it is still held for the webhook."""
+    held = hass.data.get(DATA_HELD, set())
+    if webhook_id in held:
+        held.discard(webhook_id)
+        webhook.async_unregister(hass, webhook_id)
+
+
+@callback
 def async_pop(hass: HomeAssistant, webhook_id: str) -> list[PendingDelivery]:
-    """Take the deliveries kept for a webhook, oldest first; nothing stays kept."""
+    """Take the deliveries kept for a webhook, oldest first; nothing stays kept.
+
+    Also ends the set-up flow's handler if it is still held: call this right
+    before registering the entry's own handler for the webhook.
+    """
+    _async_release(hass, webhook_id)
     kept = hass.data.get(DATA_DELIVERIES, {}).pop(webhook_id, None)
     return list(kept.deliveries) if kept else []
 
@@ -94,6 +119,10 @@ def async_pop_verify_window(hass: HomeAssistant, webhook_id: str) -> datetime | 
 
 @callback
 def async_discard(hass: HomeAssistant, webhook_id: str) -> None:
-    """Forget everything kept for a webhook: its flow ended without an entry."""
+    """Forget everything kept for a webhook, and end a held flow handler.
+
+    For a flow that ended without an entry, or an entry that is removed.
+    """
+    _async_release(hass, webhook_id)
     hass.data.get(DATA_DELIVERIES, {}).pop(webhook_id, None)
     hass.data.get(DATA_WINDOWS, {}).pop(webhook_id, None)

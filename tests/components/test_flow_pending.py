@@ -267,6 +267,76 @@ async def test_at_most_100_deliveries_are_kept_the_newest_logged_once(
     assert webhook_id not in caplog.text
 
 
+# --- between the entry's creation and its start ------------------------------
+
+
+async def create_entry_with_setup_failing(hass: HomeAssistant, client: Client) -> Any:
+    """A verified webhook-only set-up whose entry fails to set up."""
+    result = await start_flow(hass)
+    webhook_id = flow_webhook_id(result)
+    await answer_verify(hass, client, webhook_id)
+    with patch(
+        "custom_components.smartcar_webhooks.async_setup_entry", return_value=False
+    ):
+        result = await finish_webhook_only(hass, result["flow_id"])
+        await hass.async_block_till_done()
+    return result["result"]
+
+
+async def test_delivery_before_the_entry_starts_still_reaches_it(
+    hass: HomeAssistant, client: Client
+) -> None:
+    """The flow's handler answers until the entry's runtime replaces it."""
+    entry = await create_entry_with_setup_failing(hass, client)
+    webhook_id = entry.data["webhook_id"]
+
+    answer = await deliver(client, webhook_id, battery_delivery("before-start"))
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+
+    assert answer == {"status": "ok"}
+    assert battery_state(hass) == "67.0"
+
+
+@pytest.mark.usefixtures("entry_setup_mocked")
+async def test_taking_the_kept_deliveries_ends_the_flows_handler(
+    hass: HomeAssistant, client: Client
+) -> None:
+    result = await start_flow(hass)
+    webhook_id = flow_webhook_id(result)
+    await answer_verify(hass, client, webhook_id)
+    await finish_webhook_only(hass, result["flow_id"])
+    await deliver(client, webhook_id, battery_delivery("after-creation"))
+
+    kept = pending.async_pop(hass, webhook_id)
+    response = await client.post(
+        f"/api/webhook/{webhook_id}", **signed(battery_delivery("too-late"))
+    )
+
+    assert [event_id(delivery) for delivery in kept] == ["after-creation"]
+    # Home Assistant's own answer for an unknown webhook id: 200, no body.
+    assert await response.read() == b""
+
+
+@pytest.mark.usefixtures("entry_setup_mocked")
+async def test_discarding_for_a_removed_entry_ends_the_flows_handler(
+    hass: HomeAssistant, client: Client
+) -> None:
+    result = await start_flow(hass)
+    webhook_id = flow_webhook_id(result)
+    await answer_verify(hass, client, webhook_id)
+    await finish_webhook_only(hass, result["flow_id"])
+    await deliver(client, webhook_id, battery_delivery("kept"))
+
+    pending.async_discard(hass, webhook_id)
+
+    response = await client.post(
+        f"/api/webhook/{webhook_id}", **signed(battery_delivery("after"))
+    )
+    assert await response.read() == b""
+    assert pending.async_pop(hass, webhook_id) == []
+
+
 # --- the rest of the verification window --------------------------------------
 
 

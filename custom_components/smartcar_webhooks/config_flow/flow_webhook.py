@@ -104,27 +104,27 @@ class FlowWebhook:
         ):
             self.candidates.append(str(candidate))
 
-    def _stop(self) -> bool:
-        """Stop listening; False when that already happened."""
-        if not self._active:
-            return False
-        self._active = False
-        webhook.async_unregister(self._hass, self.webhook_id)
-        return True
-
     @callback
     def async_hand_over(self) -> None:
-        """The entry takes the webhook, the kept deliveries and the open window."""
-        self._stop()
+        """The entry takes the webhook, the kept deliveries and the open window.
+
+        The handler keeps answering (and keeping deliveries) until the entry's
+        runtime replaces it (`pending.async_pop`): no gap in which Smartcar's
+        first delivery after a subscription would get Home Assistant's 200
+        for an unknown webhook and be lost.
+        """
+        self._active = False
+        pending.async_hold(self._hass, self.webhook_id)
         if (until := self.window.closes_at) is not None:
             pending.async_keep_verify_window(self._hass, self.webhook_id, until)
-        self.window.close()
 
     @callback
     def async_discard(self) -> None:
         """The flow ended without an entry: nothing it made stays behind."""
-        if not self._stop():
+        if not self._active:
             return
+        self._active = False
+        webhook.async_unregister(self._hass, self.webhook_id)
         self.window.close()
         pending.async_discard(self._hass, self.webhook_id)
         if self.cloudhook:
