@@ -12,6 +12,7 @@ from .client import (
     SmartcarServerError,
 )
 from .errors import InvalidDeliveryError, SmartcarError
+from .ids import is_webhook_id
 from .models import (
     FIELD_QUANTITIES,
     ChargingEvent,
@@ -86,6 +87,7 @@ __all__ = [
     "VerifyRequest",
     "fields_of_signal",
     "hash_challenge",
+    "is_webhook_id",
     "native_unit",
     "parse_delivery",
     "parse_unsigned_verify",
