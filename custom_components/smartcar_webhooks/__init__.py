@@ -7,6 +7,7 @@ from homeassistant.const import CONF_WEBHOOK_ID, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, issue_registry as ir
 
+from . import pending
 from .cloudhook import async_delete_cloudhook
 from .connect import async_unsubscribe, known_vehicle_ids
 from .const import CONF_CLOUDHOOK, DOMAIN
@@ -45,6 +46,8 @@ async def async_remove_entry(hass: HomeAssistant, entry: SmartcarConfigEntry) ->
     Unsubscribing failures are logged and never block the removal.
     """
     ir.async_delete_issue(hass, DOMAIN, verify_refused_issue_id(entry))
+    # An entry that never started leaves the flow's handler registered.
+    pending.async_discard(hass, entry.data[CONF_WEBHOOK_ID])
     await async_unsubscribe(hass, entry, known_vehicle_ids(hass, entry))
     if entry.data.get(CONF_CLOUDHOOK):
         await async_delete_cloudhook(hass, entry.data[CONF_WEBHOOK_ID])
