@@ -12,7 +12,7 @@ from .client import (
     SmartcarServerError,
 )
 from .errors import InvalidDeliveryError, SmartcarError
-from .ids import is_webhook_id
+from .ids import is_webhook_id, token_unique_id
 from .models import (
     FIELD_QUANTITIES,
     ChargingEvent,
@@ -93,6 +93,7 @@ __all__ = [
     "parse_unsigned_verify",
     "sign_body",
     "signal_code",
+    "token_unique_id",
     "value_from_json",
     "value_to_json",
     "verify_signature",
