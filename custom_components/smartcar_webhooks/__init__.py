@@ -11,7 +11,7 @@ from . import pending
 from .cloudhook import async_delete_cloudhook
 from .connect import async_unsubscribe, known_vehicle_ids
 from .const import CONF_CLOUDHOOK, CONF_MANAGEMENT_TOKEN, DOMAIN
-from .runtime import SmartcarRuntime, verify_refused_issue_id
+from .runtime import SmartcarRuntime, bad_signatures_issue_id, verify_refused_issue_id
 from .smartcar import token_unique_id
 from .store import VehicleStore
 
@@ -59,6 +59,7 @@ async def async_remove_entry(hass: HomeAssistant, entry: SmartcarConfigEntry) ->
     Unsubscribing failures are logged and never block the removal.
     """
     ir.async_delete_issue(hass, DOMAIN, verify_refused_issue_id(entry))
+    ir.async_delete_issue(hass, DOMAIN, bad_signatures_issue_id(entry))
     # An entry that never started leaves the flow's handler registered.
     pending.async_discard(hass, entry.data[CONF_WEBHOOK_ID])
     await async_unsubscribe(hass, entry, known_vehicle_ids(hass, entry))
