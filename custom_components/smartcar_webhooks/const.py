@@ -7,6 +7,7 @@ import logging
 from typing import Final
 
 DOMAIN: Final = "smartcar_webhooks"
+DEFAULT_TITLE: Final = "Smartcar"
 LOGGER = logging.getLogger(__package__)
 
 CONF_MANAGEMENT_TOKEN: Final = "management_token"
@@ -20,6 +21,11 @@ VERIFY_WINDOW: Final = timedelta(minutes=10)
 MAX_BODY_BYTES: Final = 1024 * 1024
 
 ISSUE_VERIFY_REFUSED: Final = "verify_refused"
+ISSUE_BAD_SIGNATURES: Final = "bad_signatures"
+# This many wrongly signed requests within the span, and no good delivery:
+# the management token in Home Assistant is most likely not Smartcar's any more.
+BAD_SIGNATURE_LIMIT: Final = 5
+BAD_SIGNATURE_SPAN: Final = timedelta(hours=1)
 
 OAUTH2_AUTHORIZE: Final = "https://connect.smartcar.com/oauth/authorize"
 OAUTH2_TOKEN: Final = "https://auth.smartcar.com/oauth/token"

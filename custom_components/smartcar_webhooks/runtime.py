@@ -9,7 +9,8 @@ it on unload.
 from __future__ import annotations
 
 import asyncio
-import re
+from collections import deque
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from aiohttp.hdrs import METH_POST
@@ -23,14 +24,19 @@ from homeassistant.const import CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.translation import async_get_translations
+from homeassistant.util import dt as dt_util
 
 from . import pending
 from .connect import async_setup_token_upkeep, has_connect
 from .const import (
+    BAD_SIGNATURE_LIMIT,
+    BAD_SIGNATURE_SPAN,
     CONF_MANAGEMENT_TOKEN,
     CONF_SMARTCAR_WEBHOOK_ID,
     CONF_VEHICLES,
+    DEFAULT_TITLE,
     DOMAIN,
+    ISSUE_BAD_SIGNATURES,
     ISSUE_VERIFY_REFUSED,
     LOGGER,
 )
@@ -41,12 +47,14 @@ from .smartcar import (
     DataDelivery,
     ErrorDelivery,
     ErrorState,
+    Field,
     Mode,
     VehicleInfo,
     VerifyRequest,
+    is_webhook_id,
 )
 from .store import Outcome, VehicleStore
-from .vehicle import KEY_INFO, VehicleState
+from .vehicle import KEY_INFO, VehicleState, concerns_us
 from .webhook import VerificationWindow, async_create_handler
 
 if TYPE_CHECKING:
@@ -56,9 +64,12 @@ if TYPE_CHECKING:
 
 type Delivery = DataDelivery | ErrorDelivery | ChargingEvent
 
-# Smartcar's webhook ids are UUIDs; anything else is not learned.
-WEBHOOK_ID_FORM = re.compile(r"[0-9A-Za-z][0-9A-Za-z_-]{0,63}")
 STATUS_TEST = "test"
+
+
+def bad_signatures_issue_id(entry: ConfigEntry) -> str:
+    """The repair issue raised when deliveries keep failing the signature check."""
+    return f"{ISSUE_BAD_SIGNATURES}_{entry.entry_id}"
 
 
 def verify_refused_issue_id(entry: ConfigEntry) -> str:
@@ -78,6 +89,7 @@ class SmartcarRuntime:
         self.store = VehicleStore(hass, entry.entry_id)
         self.window = VerificationWindow(self._on_verified)
         self._test_notice: asyncio.Task[None] | None = None
+        self._bad_signatures: deque[datetime] = deque(maxlen=BAD_SIGNATURE_LIMIT)
 
     async def async_setup(self) -> None:
         """Load the store (migrating an older version's states) and known vehicles."""
@@ -104,8 +116,12 @@ class SmartcarRuntime:
         """Receive deliveries (those kept while the flow was open first)."""
         hass, entry = self.hass, self.entry
         webhook_id = entry.data[CONF_WEBHOOK_ID]
+        # Popping ends the flow's handler; registering ours must come after.
         for delivery in pending.async_pop(hass, webhook_id):
             self.async_receive(delivery)
+        # A window the flow left open stays open (Smartcar may verify again).
+        if (until := pending.async_pop_verify_window(hass, webhook_id)) is not None:
+            self.window.open(until)
         webhook_register(
             hass,
             DOMAIN,
@@ -116,6 +132,7 @@ class SmartcarRuntime:
                 self.window,
                 self.async_receive,
                 self._on_verify_refused,
+                self._on_bad_signature,
             ),
             allowed_methods=[METH_POST],
         )
@@ -135,11 +152,19 @@ class SmartcarRuntime:
     @callback
     def async_receive(self, delivery: Delivery) -> str:
         """Apply a signed delivery; the status word the webhook answers with."""
+        if self._bad_signatures:
+            # A good signature: whatever failed before was not Smartcar.
+            self._bad_signatures.clear()
+            ir.async_delete_issue(
+                self.hass, DOMAIN, bad_signatures_issue_id(self.entry)
+            )
         if delivery.mode is Mode.TEST:
             # Made-up data from the Dashboard, possibly for a real vehicle id.
             self._notify_test_delivery()
             return STATUS_TEST
         self._learn_webhook_id(delivery.webhook_id)
+        if not isinstance(delivery, ChargingEvent):
+            self._learn_title(delivery.webhook_name)
         outcome = self.store.async_apply(delivery)
         if (
             outcome is Outcome.APPLIED
@@ -151,10 +176,13 @@ class SmartcarRuntime:
         return outcome.value
 
     def _asks_to_sign_in(self, delivery: ErrorDelivery) -> bool:
+        # Only a newly applied error about the account, the vehicle or a signal
+        # the integration shows: never one about signals it does not use.
         vehicle = self.store.vehicles.get(delivery.vehicle.vehicle_id)
         return vehicle is not None and any(
             error.resolution == "REAUTHENTICATE"
             and error.state is ErrorState.ERROR
+            and concerns_us(error)
             and vehicle.errors.get((error.type, error.code), (None,))[0] == error
             for error in delivery.errors
         )
@@ -165,7 +193,7 @@ class SmartcarRuntime:
         if (
             webhook_id is not None
             and CONF_SMARTCAR_WEBHOOK_ID not in self.entry.data
-            and WEBHOOK_ID_FORM.fullmatch(webhook_id)
+            and is_webhook_id(webhook_id)
         ):
             self.hass.config_entries.async_update_entry(
                 self.entry,
@@ -173,8 +201,20 @@ class SmartcarRuntime:
             )
 
     @callback
+    def _learn_title(self, webhook_name: str | None) -> None:
+        # The webhook's name tells two entries apart; a title the user chose stays.
+        if webhook_name and self.entry.title == DEFAULT_TITLE:
+            self.hass.config_entries.async_update_entry(self.entry, title=webhook_name)
+
+    @callback
     def _update_device(self, vehicle: VehicleState, _changed: set[str]) -> None:
-        async_update_vehicle_device(self.hass, self.entry, vehicle.info)
+        firmware = vehicle.value(Field.FIRMWARE_VERSION)
+        async_update_vehicle_device(
+            self.hass,
+            self.entry,
+            vehicle.info,
+            firmware if isinstance(firmware, str) else None,
+        )
 
     @callback
     def _notify_test_delivery(self) -> None:
@@ -200,6 +240,25 @@ class SmartcarRuntime:
     @callback
     def _on_verified(self, _request: VerifyRequest) -> None:
         ir.async_delete_issue(self.hass, DOMAIN, verify_refused_issue_id(self.entry))
+
+    @callback
+    def _on_bad_signature(self) -> None:
+        now = dt_util.utcnow()
+        self._bad_signatures.append(now)
+        if (
+            len(self._bad_signatures) == BAD_SIGNATURE_LIMIT
+            and now - self._bad_signatures[0] <= BAD_SIGNATURE_SPAN
+        ):
+            ir.async_create_issue(
+                self.hass,
+                DOMAIN,
+                bad_signatures_issue_id(self.entry),
+                is_fixable=True,
+                severity=ir.IssueSeverity.ERROR,
+                translation_key=ISSUE_BAD_SIGNATURES,
+                translation_placeholders={"title": self.entry.title},
+                data={"entry_id": self.entry.entry_id},
+            )
 
     @callback
     def _on_verify_refused(self) -> None:
