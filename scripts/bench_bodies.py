@@ -19,8 +19,7 @@ TOKEN = "bench-management-token"
 
 type Signed = tuple[bytes, str]  # body, SC-Signature
 
-# Three more signals than the 14 of the fixture, as a real VEHICLE_STATE carries
-# more than the integration shows: the parser skips them (17 signals in all).
+# Three charge signals more than the 14 of the fixture: 17 signals in all.
 _EXTRA_SIGNALS = (
     ("charge-amperage", "Amperage", 16, "amperes"),
     ("charge-voltage", "Voltage", 230, "volts"),
@@ -81,7 +80,10 @@ class V4Vehicle:
         return now
 
     def changed(self, *, few: bool = False) -> Signed:
-        """A new delivery in which charge, range, odometer, place and tires changed.
+        """A new delivery in which 10 values changed (9 shown by enabled entities).
+
+        Charge, range, charging power, odometer, place and the four tires; also
+        the charging current, whose sensor is disabled by default.
 
         With `few`, only the charge and range changed (what its triggers name).
         """
