@@ -15,6 +15,9 @@ CONF_CLOUDHOOK: Final = "cloudhook"
 CONF_VEHICLES: Final = "vehicles"
 CONF_SMARTCAR_USER_ID: Final = "smartcar_user_id"
 CONF_WEBHOOK_URL: Final = "webhook_url"
+CONF_LOW_BATTERY: Final = "low_battery"  # option: % below which the battery is low
+
+DEFAULT_LOW_BATTERY: Final = 20
 
 VERIFY_WINDOW: Final = timedelta(minutes=10)
 MAX_BODY_BYTES: Final = 1024 * 1024

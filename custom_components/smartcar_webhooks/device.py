@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from homeassistant.config_entries import ConfigEntry
+from typing import TYPE_CHECKING
+
+from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
 
-from .const import DOMAIN
+from .const import CONF_LOW_BATTERY, DEFAULT_LOW_BATTERY, DOMAIN
 from .smartcar import VehicleInfo
+
+if TYPE_CHECKING:
+    from . import SmartcarConfigEntry
+    from .vehicle import VehicleState
 
 # Makes that are acronyms keep their capitals; Smartcar sends every make in capitals.
 ACRONYM_MAKES = frozenset({"BMW", "BYD", "DS", "GMC", "MG", "RAM"})
@@ -46,3 +52,35 @@ def async_update_vehicle_device(
         manufacturer=make_name(info.make) if info.make else None,
         model=model,
     )
+
+
+def low_battery(entry: ConfigEntry) -> float:
+    """The entry's low-battery threshold in %."""
+    return float(entry.options.get(CONF_LOW_BATTERY, DEFAULT_LOW_BATTERY))
+
+
+@callback
+def async_vehicle_of_device(
+    hass: HomeAssistant, device_id: str
+) -> tuple[SmartcarConfigEntry, str] | None:
+    """The entry and vehicle id of one of our vehicle devices; None otherwise."""
+    device = dr.async_get(hass).async_get(device_id)
+    if device is None:
+        return None
+    entry = hass.config_entries.async_get_entry(device.config_entry_id)
+    if entry is None or entry.domain != DOMAIN:
+        return None
+    for domain, vehicle_id in device.identifiers:
+        if domain == DOMAIN:
+            return entry, vehicle_id
+    return None
+
+
+@callback
+def async_loaded_vehicle(
+    entry: SmartcarConfigEntry, vehicle_id: str
+) -> VehicleState | None:
+    """The vehicle's state while its entry is loaded."""
+    if entry.state is not ConfigEntryState.LOADED:
+        return None
+    return entry.runtime_data.store.vehicles.get(vehicle_id)
