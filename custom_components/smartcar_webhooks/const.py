@@ -18,6 +18,7 @@ CONF_WEBHOOK_URL: Final = "webhook_url"
 CONF_LOW_BATTERY: Final = "low_battery"  # option: % below which the battery is low
 
 DEFAULT_LOW_BATTERY: Final = 20
+ATTR_CAR_TIME: Final = "car_time"  # of an event: when the car recorded it
 
 VERIFY_WINDOW: Final = timedelta(minutes=10)
 MAX_BODY_BYTES: Final = 1024 * 1024

@@ -16,6 +16,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from . import SmartcarConfigEntry
+from .const import ATTR_CAR_TIME
 from .entity import (
     SmartcarEntity,
     SmartcarEntityDescription,
@@ -26,7 +27,6 @@ from .store import VehicleStore
 from .vehicle import KEY_CHARGING_EVENT, VehicleEvent, VehicleEventType, VehicleState
 
 PARALLEL_UPDATES = 0
-ATTR_CAR_TIME = "car_time"
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -76,8 +76,8 @@ def signal_events(
     return SignalType(f"{DOMAIN}_{entry_id}_{vehicle_id}_events")
 
 
-def signal_battery(entry_id: str, vehicle_id: str) -> SignalType[float | None]:
-    """Dispatcher signal with a vehicle's battery level whenever it changes."""
+def signal_battery(entry_id: str, vehicle_id: str) -> SignalType[float, float]:
+    """Dispatcher signal with a vehicle's battery level before and after a change."""
     return SignalType(f"{DOMAIN}_{entry_id}_{vehicle_id}_battery")
 
 
@@ -208,11 +208,12 @@ class SmartcarRuntime:
 
     @callback
     def _send_battery(self, vehicle: VehicleState, _changed: set[str]) -> None:
-        async_dispatcher_send(
-            self.hass,
-            signal_battery(self.entry.entry_id, vehicle.vehicle_id),
-            vehicle.battery_level,
-        )
+        if (change := vehicle.battery_change) is not None:
+            async_dispatcher_send(
+                self.hass,
+                signal_battery(self.entry.entry_id, vehicle.vehicle_id),
+                *change,
+            )
 
     async def _async_entry_updated(
         self, _hass: HomeAssistant, entry: ConfigEntry

@@ -4,7 +4,7 @@ Deliveries are merged by the rules of `vehicle.py`; duplicates and stale
 replays change nothing. Entities only read this state; listeners hear which
 keys changed, so only the entities whose value changed write their state.
 While listeners hear of a delivery, `VehicleState.events` holds the events it
-made; afterwards it is empty again.
+made (and `battery_change` the battery level's); afterwards they are empty.
 """
 
 from __future__ import annotations
@@ -132,7 +132,7 @@ class VehicleStore:
         ]
         for listener in listeners:
             listener(vehicle, changed)
-        vehicle.events = ()
+        vehicle.events, vehicle.battery_change = (), None
 
     @callback
     def async_add_vehicle(self, info: VehicleInfo) -> None:

@@ -130,9 +130,10 @@ class VehicleState:
     charging_fired: dict[VehicleEventType, tuple[datetime | None, bool]] = field(
         default_factory=dict
     )
-    # The events of the delivery being applied, for its listeners; never
-    # stored, so a restart fires nothing.
+    # What the delivery being applied did, for its listeners; never stored, so
+    # a restart fires nothing: its events, and the battery level's change.
     events: tuple[VehicleEvent, ...] = ()
+    battery_change: tuple[float, float] | None = None
 
     def value(self, key: Field) -> Value | None:
         """The field's value while it is available."""
@@ -237,12 +238,10 @@ class VehicleState:
                     if self.value(Field.CHARGING_STATE) is ChargingState.FULLY_CHARGED
                     else VehicleEventType.CHARGING_STOPPED
                 )
-            elif (
-                low_battery is not None
-                and isinstance(old, float)
-                and isinstance(new, float)
-                and old >= low_battery > new
-            ):
+            elif isinstance(old, float) and isinstance(new, float):
+                self.battery_change = (old, new)
+                if low_battery is None or not old >= low_battery > new:
+                    continue
                 kind = VehicleEventType.LOW_BATTERY
             else:
                 continue

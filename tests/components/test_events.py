@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import copy
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from homeassistant.const import ATTR_BATTERY_LEVEL, EVENT_STATE_CHANGED
@@ -14,90 +13,21 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.smartcar_webhooks.const import CONF_LOW_BATTERY, DOMAIN
-from tests.conftest import PostDelivery, load_fixture
-
-V1 = "d329211c-3829-4685-9f7e-b1216460d4a3"  # v2 fixtures
-V4 = "9df3e999-f80f-4893-9c42-d3e9f351e174"  # v4 fixtures
-T0 = datetime(2025, 12, 14, 8, 0, tzinfo=UTC)
-PLUGGED = "charge-ischargingcableconnected"
-CHARGING = "charge-ischarging"
-STATUS = "charge-detailedchargingstatus"
-SOC = "tractionbattery-stateofcharge"
+from tests.components.deliveries import (
+    PLUGGED,
+    T0,
+    V4,
+    v2_charge as _v2_charge,
+    v2_event as _v2_event,
+    v4_state as _v4,
+)
+from tests.conftest import PostDelivery
 
 
 @pytest.fixture(autouse=True)
 async def webhook_component(hass: HomeAssistant) -> None:
     """Webhook (and http) set up before `post_delivery` opens its client."""
     assert await async_setup_component(hass, "webhook", {})
-
-
-def _ms(minutes: float) -> int:
-    return int((T0 + timedelta(minutes=minutes)).timestamp() * 1000)
-
-
-def _v4(
-    number: int,
-    minutes: float,
-    *,
-    plugged: bool = True,
-    charging: bool = False,
-    status: str = "NOT_CHARGING",
-    soc: float = 67,
-    mode: str = "LIVE",
-) -> dict[str, Any]:
-    """A 4.0 VEHICLE_STATE of the fixture's car, recorded `minutes` after T0."""
-    document = copy.deepcopy(load_fixture("v4_vehicle_state.json"))
-    document["eventId"] = f"event-{number}"
-    document["meta"]["deliveryId"] = f"delivery-{number}"
-    document["meta"]["deliveredAt"] = _ms(minutes + 1)
-    document["meta"]["mode"] = mode
-    for code, value in (
-        (PLUGGED, plugged),
-        (CHARGING, charging),
-        (STATUS, status),
-        (SOC, soc),
-    ):
-        signal = next(s for s in document["data"]["signals"] if s["code"] == code)
-        signal["body"]["value"] = value
-        signal["meta"]["oemUpdatedAt"] = _ms(minutes)
-    return document
-
-
-def _v2_charge(
-    request_id: str, minutes: float, state: str, *, plugged: bool = True
-) -> dict[str, Any]:
-    """A 2.0 dynamic delivery of the first fixture car's /charge and /battery."""
-    document = copy.deepcopy(load_fixture("v2_dynamic.json"))
-    at = (T0 + timedelta(minutes=minutes)).isoformat()
-    document["payload"]["vehicles"] = [
-        {
-            "vehicleId": V1,
-            "requestId": request_id,
-            "data": [
-                {
-                    "path": "/battery",
-                    "code": 200,
-                    "body": {"range": 300.0, "percentRemaining": 0.55},
-                    "headers": {"sc-data-age": at},
-                },
-                {
-                    "path": "/charge",
-                    "code": 200,
-                    "body": {"isPluggedIn": plugged, "state": state},
-                    "headers": {"sc-data-age": at},
-                },
-            ],
-        }
-    ]
-    return document
-
-
-def _v2_event(event_id: str, minutes: float, event_type: str) -> dict[str, Any]:
-    document = copy.deepcopy(load_fixture("v2_event_based.json"))
-    document["payload"]["eventId"] = event_id
-    document["payload"]["eventType"] = event_type
-    document["payload"]["eventTime"] = (T0 + timedelta(minutes=minutes)).isoformat()
-    return document
 
 
 def _event_entity(hass: HomeAssistant, vehicle_id: str) -> str | None:
