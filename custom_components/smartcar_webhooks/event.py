@@ -76,9 +76,9 @@ class SmartcarEvent(SmartcarEntity, EventEntity):
         # The store empties `vehicle.events` before this entity is added.
         self._first_events = vehicle.events if description.key in changed else ()
 
-    async def async_added_to_hass(self) -> None:
-        """Fire the events of the delivery that made this entity."""
-        await super().async_added_to_hass()
+    @callback
+    def _async_made_by_change(self) -> None:
+        # Fire the events of the delivery that made this entity.
         self._fire(self._first_events)
         self._first_events = ()
 
