@@ -45,8 +45,9 @@ PERCENT = probatio.All(probatio.Coerce(float), probatio.Range(min=0, max=100))
 CONDITION_SCHEMA = DEVICE_CONDITION_BASE_SCHEMA.extend(
     {
         probatio.Required(CONF_TYPE): probatio.In(list(CONDITION_FIELDS)),
-        # Only for battery_below; without it, the entry's low-battery threshold.
-        probatio.Optional(CONF_BELOW): PERCENT,
+        # Only for battery_below; without it (or None, as a blueprint passes an
+        # empty input), the entry's low-battery threshold.
+        probatio.Optional(CONF_BELOW): probatio.Any(None, PERCENT),
     }
 )
 

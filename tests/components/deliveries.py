@@ -15,6 +15,7 @@ PLUGGED = "charge-ischargingcableconnected"
 CHARGING = "charge-ischarging"
 STATUS = "charge-detailedchargingstatus"
 SOC = "tractionbattery-stateofcharge"
+LOCATION = "location-preciselocation"
 
 
 def _ms(minutes: float) -> int:
@@ -30,6 +31,7 @@ def v4_state(
     status: str = "NOT_CHARGING",
     soc: float = 67,
     mode: str = "LIVE",
+    location: tuple[float, float] | None = None,
 ) -> dict[str, Any]:
     """A 4.0 VEHICLE_STATE of the fixture's car, recorded `minutes` after T0."""
     document = copy.deepcopy(load_fixture("v4_vehicle_state.json"))
@@ -45,6 +47,10 @@ def v4_state(
     ):
         signal = next(s for s in document["data"]["signals"] if s["code"] == code)
         signal["body"]["value"] = value
+        signal["meta"]["oemUpdatedAt"] = _ms(minutes)
+    if location is not None:
+        signal = next(s for s in document["data"]["signals"] if s["code"] == LOCATION)
+        signal["body"]["latitude"], signal["body"]["longitude"] = location
         signal["meta"]["oemUpdatedAt"] = _ms(minutes)
     return document
 
