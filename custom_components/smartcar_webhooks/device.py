@@ -64,16 +64,15 @@ def async_vehicle_of_device(
     hass: HomeAssistant, device_id: str
 ) -> tuple[SmartcarConfigEntry, str] | None:
     """The entry and vehicle id of one of our vehicle devices; None otherwise."""
-    device = dr.async_get(hass).async_get(device_id)
-    if device is None:
+    if (device := dr.async_get(hass).async_get(device_id)) is None:
         return None
     entry = hass.config_entries.async_get_entry(device.config_entry_id)
-    if entry is None or entry.domain != DOMAIN:
+    vehicle_ids = [
+        vehicle_id for domain, vehicle_id in device.identifiers if domain == DOMAIN
+    ]
+    if entry is None or entry.domain != DOMAIN or not vehicle_ids:
         return None
-    for domain, vehicle_id in device.identifiers:
-        if domain == DOMAIN:
-            return entry, vehicle_id
-    return None
+    return entry, vehicle_ids[0]
 
 
 @callback

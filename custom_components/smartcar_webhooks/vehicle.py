@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from typing import cast
 
 from .smartcar import (
     ChargingEventType,
@@ -262,11 +263,17 @@ class VehicleState:
         events: list[VehicleEvent] = []
         battery = self.battery_level
         for key, old, new, at in moved:
-            if key is Field.PLUGGED_IN:
+            if key is Field.BATTERY_LEVEL:
+                before, after = cast(float, old), cast(float, new)  # levels are floats
+                self.battery_change = (before, after)
+                if low_battery is None or not before >= low_battery > after:
+                    continue
+                kind = VehicleEventType.LOW_BATTERY
+            elif key is Field.PLUGGED_IN:
                 kind = (
                     VehicleEventType.PLUGGED_IN if new else VehicleEventType.UNPLUGGED
                 )
-            elif key is Field.CHARGING:
+            else:  # charging
                 kind = (
                     VehicleEventType.CHARGING_STARTED
                     if new
@@ -274,13 +281,6 @@ class VehicleState:
                     if self.value(Field.CHARGING_STATE) is ChargingState.FULLY_CHARGED
                     else VehicleEventType.CHARGING_STOPPED
                 )
-            elif isinstance(old, float) and isinstance(new, float):
-                self.battery_change = (old, new)
-                if low_battery is None or not old >= low_battery > new:
-                    continue
-                kind = VehicleEventType.LOW_BATTERY
-            else:
-                continue
             if self.fires(kind, at, event_based=False):
                 events.append(VehicleEvent(kind, battery, at))
         events.sort(key=lambda event: (event.car_time or _NO_TIME, _RANK[event.type]))

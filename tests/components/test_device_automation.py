@@ -25,7 +25,7 @@ from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 from custom_components.smartcar_webhooks.const import CONF_LOW_BATTERY, DOMAIN
 from custom_components.smartcar_webhooks.device_condition import CONDITION_FIELDS
 from custom_components.smartcar_webhooks.device_trigger import TRIGGER_TYPES
-from tests.components.deliveries import V1, V4, v2_event, v4_state
+from tests.components.deliveries import CHARGING, V1, V4, v2_event, v4_state
 from tests.conftest import PostDelivery
 
 STRINGS = Path(__file__).parents[2] / "custom_components" / DOMAIN / "strings.json"
@@ -115,6 +115,34 @@ async def test_editor_offers_every_trigger_for_an_electric_car(
     assert all(t[CONF_PLATFORM] == "device" for t in triggers)
 
 
+async def test_editor_offers_what_a_car_without_charging_reports(
+    hass: HomeAssistant, setup_entry: MockConfigEntry, post_delivery: PostDelivery
+) -> None:
+    document = v4_state(1, 0)
+    document["data"]["signals"] = [
+        s for s in document["data"]["signals"] if s["code"] != CHARGING
+    ]
+    await post_delivery(document)
+    device_id = _device_id(hass)
+
+    triggers = await get_automations(hass, DeviceAutomationType.TRIGGER, [device_id])
+    conditions = await get_automations(
+        hass, DeviceAutomationType.CONDITION, [device_id]
+    )
+
+    assert [t["type"] for t in triggers[device_id] if t["domain"] == DOMAIN] == [
+        "plugged_in",
+        "unplugged",
+        "low_battery",
+        "battery_below",
+    ]
+    assert [c["type"] for c in conditions[device_id] if c["domain"] == DOMAIN] == [
+        "is_plugged_in",
+        "is_unplugged",
+        "battery_below",
+    ]
+
+
 async def test_editor_offers_charging_triggers_for_event_based_cars(
     hass: HomeAssistant, setup_entry: MockConfigEntry, post_delivery: PostDelivery
 ) -> None:
@@ -195,24 +223,60 @@ async def test_battery_level_defaults_to_the_entry_threshold(
     assert field["default"] == 30.0
 
 
-async def test_event_triggers_have_no_extra_fields(
+@pytest.mark.parametrize(
+    ("kind", "make"), [("trigger", _trigger), ("condition", _condition)]
+)
+async def test_other_types_have_no_extra_fields(
     hass: HomeAssistant,
     setup_entry: MockConfigEntry,
     post_delivery: PostDelivery,
     hass_ws_client: WebSocketGenerator,
+    kind: str,
+    make: Any,
 ) -> None:
     await post_delivery(v4_state(1, 0))
     client = await hass_ws_client(hass)
 
     await client.send_json_auto_id(
         {
-            "type": "device_automation/trigger/capabilities",
-            "trigger": _trigger(_device_id(hass), "plugged_in"),
+            "type": f"device_automation/{kind}/capabilities",
+            kind: make(
+                _device_id(hass),
+                "is_plugged_in" if kind == "condition" else "plugged_in",
+            ),
         }
     )
     response = await client.receive_json()
 
     assert response["result"] == {"extra_fields": []}
+
+
+@pytest.mark.parametrize(
+    ("kind", "make"), [("trigger", _trigger), ("condition", _condition)]
+)
+async def test_battery_level_of_another_integrations_device_is_not_offered(
+    hass: HomeAssistant,
+    setup_entry: MockConfigEntry,
+    hass_ws_client: WebSocketGenerator,
+    kind: str,
+    make: Any,
+) -> None:
+    other = MockConfigEntry(domain="other")
+    other.add_to_hass(hass)
+    device = dr.async_get(hass).async_get_or_create(
+        config_entry_id=other.entry_id, identifiers={("other", "x")}
+    )
+    client = await hass_ws_client(hass)
+
+    await client.send_json_auto_id(
+        {
+            "type": f"device_automation/{kind}/capabilities",
+            kind: make(device.id, "battery_below"),
+        }
+    )
+    response = await client.receive_json()
+
+    assert response["result"] == {}
 
 
 def test_every_trigger_and_condition_is_translated() -> None:
@@ -369,6 +433,27 @@ async def test_condition_checks_the_car_state(
     await hass.async_block_till_done()
 
     assert len(calls) == int(met)
+
+
+async def test_condition_is_not_met_once_the_car_is_removed(
+    hass: HomeAssistant,
+    setup_entry: MockConfigEntry,
+    post_delivery: PostDelivery,
+    calls: list[ServiceCall],
+) -> None:
+    await post_delivery(v4_state(1, 0, plugged=True))
+    device_id = _device_id(hass)
+    await _automate(
+        hass,
+        {"trigger": "event", "event_type": "check"},
+        [_condition(device_id, "is_plugged_in")],
+    )
+    dr.async_get(hass).async_remove_device(device_id)
+
+    hass.bus.async_fire("check")
+    await hass.async_block_till_done()
+
+    assert calls == []
 
 
 async def test_condition_is_not_met_while_the_entry_is_unloaded(
