@@ -58,7 +58,7 @@ from custom_components.smartcar_webhooks.const import (
     OAUTH2_SCOPES,
     OAUTH2_TOKEN,
 )
-from tests.components.test_connect_flow import (
+from tests.components.flow_helpers import (
     AUTH_DOMAIN,
     BASIC_AUTH,
     CLIENT_ID,

@@ -12,6 +12,7 @@ from .client import (
     SmartcarServerError,
 )
 from .errors import InvalidDeliveryError, SmartcarError
+from .ids import is_webhook_id, token_unique_id
 from .models import (
     FIELD_QUANTITIES,
     ChargingEvent,
@@ -86,11 +87,13 @@ __all__ = [
     "VerifyRequest",
     "fields_of_signal",
     "hash_challenge",
+    "is_webhook_id",
     "native_unit",
     "parse_delivery",
     "parse_unsigned_verify",
     "sign_body",
     "signal_code",
+    "token_unique_id",
     "value_from_json",
     "value_to_json",
     "verify_signature",
