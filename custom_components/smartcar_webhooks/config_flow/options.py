@@ -1,6 +1,7 @@
-"""Options of a Connect entry: subscribe and unsubscribe vehicles.
+"""Options: the low-battery threshold of every entry, and a Connect entry's vehicles.
 
-Subscribing uses the user's token, unsubscribing the management token; both
+A Connect entry first chooses between the two, so that changing the threshold
+never waits for Smartcar. Subscribing uses the user's token, unsubscribing the management token; both
 need Smartcar's webhook id. An entry that does not know it yet (no vehicle was
 subscribed at set-up, and no signed delivery named it) asks for the id the
 Smartcar Dashboard shows, and keeps it once Smartcar accepted a call with it.
@@ -24,6 +25,12 @@ from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.config_entry_oauth2_flow import (
     ImplementationUnavailableError,
 )
+from homeassistant.helpers.selector import (
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
+)
+import probatio
 
 from ..connect import (
     MISSING_CREDENTIALS_ERRORS,
@@ -31,10 +38,12 @@ from ..connect import (
     async_access_token,
     async_subscribe,
     async_unsubscribe,
+    has_connect,
     known_vehicle_ids,
     smartcar_client,
 )
-from ..const import CONF_SMARTCAR_WEBHOOK_ID, CONF_VEHICLES, DOMAIN
+from ..const import CONF_LOW_BATTERY, CONF_SMARTCAR_WEBHOOK_ID, CONF_VEHICLES, DOMAIN
+from ..device import low_battery
 from ..smartcar import SmartcarError, is_webhook_id
 from .vehicles import (
     CONF_SELECTED,
@@ -48,9 +57,23 @@ from .vehicles import (
     vehicles_schema,
 )
 
+LOW_BATTERY_SCHEMA = probatio.Schema(
+    {
+        probatio.Required(CONF_LOW_BATTERY): NumberSelector(
+            NumberSelectorConfig(
+                min=1,
+                max=99,
+                step=1,
+                unit_of_measurement="%",
+                mode=NumberSelectorMode.SLIDER,
+            )
+        )
+    }
+)
+
 
 class SmartcarOptionsFlow(OptionsFlow):
-    """Add or remove vehicles: subscribe or unsubscribe them."""
+    """The low-battery threshold; add or remove vehicles of a Connect entry."""
 
     def __init__(self) -> None:
         """Nothing fetched yet."""
@@ -60,6 +83,33 @@ class SmartcarOptionsFlow(OptionsFlow):
         self._current: set[str] = set()
 
     async def async_step_init(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """A Connect entry chooses; a webhook-only one has only the threshold."""
+        if has_connect(self.config_entry):
+            return self.async_show_menu(
+                step_id="init", menu_options=["vehicles", "low_battery"]
+            )
+        return await self.async_step_low_battery()
+
+    async def async_step_low_battery(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """The battery level below which the car's battery counts as low."""
+        entry = self.config_entry
+        if user_input is not None:
+            level = int(user_input[CONF_LOW_BATTERY])
+            return self.async_create_entry(
+                data={**entry.options, CONF_LOW_BATTERY: level}
+            )
+        return self.async_show_form(
+            step_id="low_battery",
+            data_schema=self.add_suggested_values_to_schema(
+                LOW_BATTERY_SCHEMA, {CONF_LOW_BATTERY: round(low_battery(entry))}
+            ),
+        )
+
+    async def async_step_vehicles(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """List the user's vehicles with the subscribed ones selected."""
@@ -83,7 +133,7 @@ class SmartcarOptionsFlow(OptionsFlow):
         self._current = known_vehicle_ids(self.hass, entry) & set(labels)
         if user_input is None:
             return self.async_show_form(
-                step_id="init",
+                step_id="vehicles",
                 data_schema=vehicles_schema(labels, sorted(self._current)),
             )
         self._selected = {v for v in user_input[CONF_SELECTED] if v in labels}
