@@ -1,15 +1,20 @@
-"""A pure, typed library for Smartcar webhooks: signatures and delivery parsing.
+"""A pure, typed library for Smartcar webhooks: signatures, delivery parsing, the API.
 
 Nothing here imports Home Assistant; the integration only adapts it.
 """
 
 from .client import (
+    CHARGE_LIMIT_MAX,
+    CHARGE_LIMIT_MIN,
     SmartcarApiError,
     SmartcarAuthError,
     SmartcarClient,
     SmartcarConnectionError,
+    SmartcarNotCapableError,
+    SmartcarPermissionError,
     SmartcarRateLimitError,
     SmartcarServerError,
+    SmartcarVehicleStateError,
 )
 from .errors import InvalidDeliveryError, SmartcarError
 from .models import (
@@ -35,10 +40,21 @@ from .models import (
     value_from_json,
     value_to_json,
 )
-from .parser import parse_delivery
+from .parser import parse_delivery, parse_v2_items, v2_path_fields
+from .permissions import (
+    CONTROL_CHARGE,
+    CONTROL_SECURITY,
+    READ_PERMISSIONS,
+    readable_paths,
+)
 from .signature import hash_challenge, sign_body, verify_signature
 
 __all__ = [
+    "CHARGE_LIMIT_MAX",
+    "CHARGE_LIMIT_MIN",
+    "CONTROL_CHARGE",
+    "CONTROL_SECURITY",
+    "READ_PERMISSIONS",
     "ChargingEvent",
     "ChargingEventType",
     "ChargingState",
@@ -58,8 +74,11 @@ __all__ = [
     "SmartcarClient",
     "SmartcarConnectionError",
     "SmartcarError",
+    "SmartcarNotCapableError",
+    "SmartcarPermissionError",
     "SmartcarRateLimitError",
     "SmartcarServerError",
+    "SmartcarVehicleStateError",
     "Unit",
     "Value",
     "VehicleError",
@@ -68,7 +87,10 @@ __all__ = [
     "VerifyRequest",
     "hash_challenge",
     "parse_delivery",
+    "parse_v2_items",
+    "readable_paths",
     "sign_body",
+    "v2_path_fields",
     "value_from_json",
     "value_to_json",
     "verify_signature",

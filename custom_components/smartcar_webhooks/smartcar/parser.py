@@ -718,3 +718,28 @@ def _tire_field(tire: Any) -> Field | None:
     if type(row) is not int or type(column) is not int:
         return None
     return _TIRE_POSITIONS.get((row, column))
+
+
+# --- REST API ------------------------------------------------------------------
+
+
+def parse_v2_items(
+    vehicle_id: str, items: Any, *, received_at: datetime
+) -> tuple[VehicleReport, tuple[DroppedField, ...]]:
+    """The readings of one vehicle's 2.0 items (`{path, code, body, headers}`).
+
+    The REST API's batch answer has the items of a 2.0 dynamic webhook, so a
+    fresh read is checked, converted and timed exactly like a delivery. Raises
+    `InvalidDeliveryError` when `items` is not a list.
+    """
+    collector = _Collector(vehicle_id, "")
+    for item in _list(items, "responses"):
+        _v2_item(collector, item, received_at)
+    report = VehicleReport(VehicleInfo(vehicle_id), "", tuple(collector.readings))
+    return report, tuple(collector.dropped)
+
+
+def v2_path_fields(path: str) -> tuple[Field, ...]:
+    """The fields a 2.0 path (webhook item or REST endpoint) carries; () if unknown."""
+    specs = _V2_PATHS.get(path)
+    return () if specs is None else _fields_of(specs, _V2_EXTRA_FIELDS.get(path, ()))
