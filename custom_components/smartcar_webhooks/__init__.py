@@ -5,22 +5,39 @@ from __future__ import annotations
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_WEBHOOK_ID, Platform
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import device_registry as dr, issue_registry as ir
+from homeassistant.helpers import (
+    config_validation as cv,
+    device_registry as dr,
+    issue_registry as ir,
+)
+from homeassistant.helpers.typing import ConfigType
 
 from .cloudhook import async_delete_cloudhook
 from .connect import async_unsubscribe, known_vehicle_ids
 from .const import CONF_CLOUDHOOK, DOMAIN
 from .runtime import SmartcarRuntime, verify_refused_issue_id
+from .services import async_setup_services
 from .store import VehicleStore
 
 PLATFORMS = [
     Platform.BINARY_SENSOR,
+    Platform.BUTTON,
     Platform.DEVICE_TRACKER,
     Platform.EVENT,
+    Platform.LOCK,
+    Platform.NUMBER,
     Platform.SENSOR,
+    Platform.SWITCH,
 ]
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 type SmartcarConfigEntry = ConfigEntry[SmartcarRuntime]
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Register the actions, so that they exist (and explain) without an entry."""
+    async_setup_services(hass)
+    return True
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: SmartcarConfigEntry) -> bool:

@@ -15,6 +15,10 @@ CONF_CLOUDHOOK: Final = "cloudhook"
 CONF_VEHICLES: Final = "vehicles"
 CONF_SMARTCAR_USER_ID: Final = "smartcar_user_id"
 CONF_WEBHOOK_URL: Final = "webhook_url"
+# The Smartcar permissions the Connect sign-in asked for (a list).
+CONF_SCOPES: Final = "scopes"
+# Option: hours without data after which a vehicle is read through the API (0: never).
+CONF_FALLBACK_HOURS: Final = "fallback_hours"
 
 VERIFY_WINDOW: Final = timedelta(minutes=10)
 MAX_BODY_BYTES: Final = 1024 * 1024
