@@ -48,7 +48,6 @@ from .smartcar import (
     SmartcarAuthError,
     SmartcarClient,
     SmartcarConnectionError,
-    SmartcarError,
     SmartcarNotCapableError,
     SmartcarPermissionError,
     SmartcarRateLimitError,
@@ -61,6 +60,8 @@ from .store import VehicleStore
 from .vehicle import VehicleState
 
 type Command = Callable[[SmartcarClient, str, str], Awaitable[None]]
+# What the client raises: Smartcar answered with an error, or could not be reached.
+type Refusal = SmartcarApiError | SmartcarConnectionError
 
 # How often the optional fallback looks for vehicles that went silent.
 FALLBACK_CHECK_INTERVAL = timedelta(minutes=10)
@@ -102,7 +103,7 @@ def granted_scopes(entry: ConfigEntry) -> frozenset[str]:
     return frozenset(OAUTH2_SCOPES)
 
 
-def refusal(err: SmartcarError) -> HomeAssistantError:
+def refusal(err: Refusal) -> HomeAssistantError:
     """The translated error a user reads for a Smartcar refusal."""
     key, placeholders = _refusal_key(err)
     return HomeAssistantError(
@@ -112,7 +113,7 @@ def refusal(err: SmartcarError) -> HomeAssistantError:
     )
 
 
-def _refusal_key(err: SmartcarError) -> tuple[str, dict[str, str] | None]:
+def _refusal_key(err: Refusal) -> tuple[str, dict[str, str] | None]:
     match err:
         case SmartcarRateLimitError(retry_after=float() as seconds):
             return "rate_limited_retry", {"seconds": str(math.ceil(seconds))}
@@ -135,7 +136,6 @@ def _refusal_key(err: SmartcarError) -> tuple[str, dict[str, str] | None]:
         case SmartcarApiError(error_type=error_type, code=code, status=status):
             kind = "/".join(part for part in (error_type, code) if part)
             return "smartcar_refused", {"error": kind or f"HTTP {status}"}
-    return "smartcar_refused", {"error": "-"}
 
 
 def _error(key: str, placeholders: dict[str, str] | None = None) -> HomeAssistantError:
@@ -230,7 +230,7 @@ class SmartcarController:
         except (OAuth2TokenRequestBaseError, ImplementationUnavailableError) as err:
             raise _error("cannot_connect") from err
 
-    def _refused(self, err: SmartcarError, entity_id: str | None) -> HomeAssistantError:
+    def _refused(self, err: Refusal, entity_id: str | None) -> HomeAssistantError:
         LOGGER.debug("Smartcar refused a request: %s", err)
         if isinstance(err, SmartcarAuthError):
             self._entry.async_start_reauth(self._hass)
@@ -251,7 +251,7 @@ class SmartcarController:
         token = await self._async_token()
         try:
             await command(smartcar_client(self._hass), token, vehicle_id)
-        except SmartcarError as err:
+        except (SmartcarApiError, SmartcarConnectionError) as err:
             raise self._refused(err, entity_id) from err
         return dt_util.utcnow()
 
@@ -274,21 +274,23 @@ class SmartcarController:
             delivery = await smartcar_client(self._hass).read(
                 token, vehicle_id, paths, received_at=dt_util.utcnow()
             )
-        except SmartcarError as err:
+        except (SmartcarApiError, SmartcarConnectionError) as err:
             raise self._refused(err, None) from err
         self._store.async_apply(delivery)
 
     async def async_request_updates(self, vehicle_ids: Iterable[str]) -> None:
         """Read several vehicles at once; one error names how many failed."""
         ids = list(vehicle_ids)
-        results = await asyncio.gather(
-            *(self.async_request_update(vehicle_id) for vehicle_id in ids),
-            return_exceptions=True,
-        )
-        failed = [result for result in results if isinstance(result, BaseException)]
-        for result in failed:
-            if not isinstance(result, Exception):
-                raise result
+
+        async def attempt(vehicle_id: str) -> HomeAssistantError | None:
+            try:
+                await self.async_request_update(vehicle_id)
+            except HomeAssistantError as err:
+                return err
+            return None
+
+        results = await asyncio.gather(*(attempt(vehicle_id) for vehicle_id in ids))
+        failed = [err for err in results if err is not None]
         if len(ids) == 1 and failed:
             raise failed[0]
         if failed:

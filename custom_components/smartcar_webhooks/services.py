@@ -38,11 +38,9 @@ async def _async_request_update(call: ServiceCall) -> None:
             if device is None
             else [ident for domain, ident in device.identifiers if domain == DOMAIN]
         )
-        if device is None or not vehicle_ids or device.primary_config_entry is None:
+        if device is None or not vehicle_ids:
             raise _invalid("not_a_vehicle")
-        entry = service.async_get_config_entry(
-            hass, DOMAIN, device.primary_config_entry
-        )
+        entry = service.async_get_config_entry(hass, DOMAIN, device.config_entry_id)
     else:
         entry = service.async_get_config_entry(
             hass, DOMAIN, call.data.get(ATTR_CONFIG_ENTRY_ID)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from aiohttp import ClientError
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.lock import LockState
 from homeassistant.config_entries import SOURCE_REAUTH
@@ -19,7 +20,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
 
-from custom_components.smartcar_webhooks.const import CONF_SCOPES, DOMAIN
+from custom_components.smartcar_webhooks.const import CONF_SCOPES, DOMAIN, OAUTH2_TOKEN
 from tests.components.control_common import (
     ACCESS_TOKEN,
     ALL_SCOPES,
@@ -553,3 +554,57 @@ async def test_control_of_a_withdrawn_permission_is_removed(
     for entity_id in (SWITCH, NUMBER, LOCK):
         assert registry.async_get(entity_id) is None
     assert registry.async_get(BUTTON) is not None
+
+
+@pytest.mark.usefixtures("entry")
+async def test_smartcar_out_of_reach_raises_cannot_connect(
+    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker
+) -> None:
+    aioclient_mock.post(f"{KIA_API}/charge", exc=ClientError())
+
+    with pytest.raises(HomeAssistantError) as caught:
+        await call(hass, "switch", "turn_on", SWITCH)
+
+    assert caught.value.translation_key == "cannot_connect"
+
+
+@pytest.mark.usefixtures("entry")
+async def test_refusal_without_a_type_names_the_http_status(
+    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker
+) -> None:
+    aioclient_mock.post(f"{KIA_API}/security", status=404, json={})
+
+    with pytest.raises(HomeAssistantError) as caught:
+        await call(hass, "lock", "lock", LOCK)
+
+    assert caught.value.translation_key == "smartcar_refused"
+    assert caught.value.translation_placeholders == {"error": "HTTP 404"}
+
+
+async def test_token_endpoint_failing_raises_cannot_connect_without_reauth(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+) -> None:
+    token = {**entry.data["token"], "expires_at": 0}
+    hass.config_entries.async_update_entry(entry, data={**entry.data, "token": token})
+    aioclient_mock.post(OAUTH2_TOKEN, status=503)
+
+    with pytest.raises(HomeAssistantError) as caught:
+        await call(hass, "switch", "turn_off", SWITCH)
+    await hass.async_block_till_done()
+
+    assert caught.value.translation_key == "cannot_connect"
+    assert not list(entry.async_get_active_flows(hass, {SOURCE_REAUTH}))
+
+
+async def test_missing_credentials_are_explained(
+    hass: HomeAssistant, post_delivery: PostDelivery
+) -> None:
+    await set_up(hass, {**connect_data(), "auth_implementation": "gone"})
+    await post_delivery(full_state("first", START))
+
+    with pytest.raises(HomeAssistantError) as caught:
+        await call(hass, "switch", "turn_off", SWITCH)
+
+    assert caught.value.translation_key == "missing_credentials"
