@@ -62,12 +62,16 @@ BINARY_SENSORS: tuple[SmartcarBinarySensorEntityDescription, ...] = (
         key=KEY_PROBLEM,
         device_class=BinarySensorDeviceClass.PROBLEM,
         entity_category=EntityCategory.DIAGNOSTIC,
-        is_on_fn=lambda vehicle: bool(vehicle.active_errors),
+        is_on_fn=lambda vehicle: vehicle.has_problem,
         attr_fn=lambda vehicle: {
             "errors": [
                 {"type": error.type, "code": error.code, "resolution": error.resolution}
                 for error in vehicle.active_errors
-            ]
+            ],
+            "field_errors": {
+                key.value: "/".join(part for part in (error.type, error.code) if part)
+                for key, error in vehicle.field_errors.items()
+            },
         },
     ),
 )

@@ -82,6 +82,7 @@ class SmartcarEntity(Entity):
         if description.translation_key is None:
             self._attr_translation_key = description.key
         self._attr_device_info = DeviceInfo(identifiers={(DOMAIN, vehicle.vehicle_id)})
+        self._made_by_change = description.key in changed
         self._async_update_attrs()
 
     async def async_added_to_hass(self) -> None:
@@ -94,6 +95,22 @@ class SmartcarEntity(Entity):
                 self.vehicle.vehicle_id,
             )
         )
+        if self._made_by_change:
+            self._async_made_by_change()
+
+    @callback
+    def async_entity_id_changed(self, old_entity_id: str) -> None:
+        """Nothing here is keyed on the entity id: a rename happens in place.
+
+        Home Assistant 2026.11 calls this instead of removing and re-adding
+        the entity (its fallback for integrations without it goes in 2027.11).
+        """
+        if (parent := getattr(super(), "async_entity_id_changed", None)) is not None:
+            parent(old_entity_id)
+
+    @callback
+    def _async_made_by_change(self) -> None:
+        """The entity was made by the delivery that changed its key."""
 
     @callback
     def _handle_change(self, vehicle: VehicleState, changed: set[str]) -> None:

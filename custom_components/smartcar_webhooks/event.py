@@ -15,7 +15,6 @@ from .entity import (
     async_add_vehicle_entities,
 )
 from .smartcar import ChargingEventType
-from .store import VehicleStore
 from .vehicle import KEY_CHARGING_EVENT, VehicleState
 
 PARALLEL_UPDATES = 0
@@ -40,23 +39,11 @@ class SmartcarEvent(SmartcarEntity, EventEntity):
 
     entity_description: SmartcarEventEntityDescription
 
-    def __init__(
-        self,
-        store: VehicleStore,
-        vehicle: VehicleState,
-        description: SmartcarEntityDescription,
-        changed: set[str],
-    ) -> None:
-        """Remember whether a delivery's event made this entity."""
-        super().__init__(store, vehicle, description, changed)
-        self._fire_when_added = description.key in changed
-
-    async def async_added_to_hass(self) -> None:
-        """Fire the event that made this entity (never one from a restart)."""
-        await super().async_added_to_hass()
-        if self._fire_when_added:
-            self._fire()
-            self.async_write_ha_state()
+    @callback
+    def _async_made_by_change(self) -> None:
+        # Fire the event that made this entity (never one from a restart).
+        self._fire()
+        self.async_write_ha_state()
 
     @callback
     def _handle_change(self, vehicle: VehicleState, changed: set[str]) -> None:

@@ -27,6 +27,17 @@ from .smartcar import (
 RECENT_DELIVERIES = 64
 # A delivery sent this long before the newest one of its vehicle is a replay.
 STALE_AFTER = timedelta(hours=1)
+# Errors the owner can act on (sign in again, grant a permission, enable the
+# car's remote access); asleep, unreachable, server or compatibility errors pass.
+ACTIONABLE_ERROR_TYPES = frozenset({"CONNECTED_SERVICES_ACCOUNT", "PERMISSION"})
+ACTIONABLE_ERROR_CODES = frozenset({"REMOTE_ACCESS_DISABLED", "AUTHENTICATION_FAILED"})
+
+
+def is_actionable(error_type: str, code: str | None) -> bool:
+    """Whether an error is one the owner can do something about."""
+    return error_type in ACTIONABLE_ERROR_TYPES or code in ACTIONABLE_ERROR_CODES
+
+
 # Keys of entities that are not a Smartcar field, and change markers.
 KEY_LAST_UPDATE = "last_update"
 KEY_LAST_DELIVERY = "last_delivery"
@@ -92,6 +103,28 @@ class VehicleState:
         """Errors reported by VEHICLE_ERROR and not yet resolved."""
         return [e for e, _at in self.errors.values() if e.state is ErrorState.ERROR]
 
+    @property
+    def field_errors(self) -> dict[Field, FieldError]:
+        """The fields whose latest delivered reading is an error.
+
+        Leaves out what the car cannot provide at all (COMPATIBILITY).
+        """
+        return {
+            key: state.error
+            for key, state in self.fields.items()
+            if state.error is not None and state.error.type != "COMPATIBILITY"
+        }
+
+    @property
+    def has_problem(self) -> bool:
+        """Whether the owner has something to fix (a vehicle or field error)."""
+        return any(
+            is_actionable(error.type, error.code) for error in self.active_errors
+        ) or any(
+            is_actionable(error.type, error.code)
+            for error in self.field_errors.values()
+        )
+
     def is_stale(self, sent_at: datetime | None) -> bool:
         """Whether a delivery sent then is a replay of an old one."""
         return (
@@ -110,6 +143,7 @@ class VehicleState:
             if state is None:
                 state = self.fields[reading.field] = FieldState()
             before = (state.value, state.available)
+            had_error = state.error
             first = state.value is None
             if reading.error is not None:
                 if not_older(delivered_at, state.good_at) and not_older(
@@ -133,6 +167,8 @@ class VehicleState:
                 changed.add(reading.field.value)
                 if first and state.value is not None:
                     changed.add(KEY_NEW)
+            if state.error != had_error:
+                changed.add(KEY_PROBLEM)
         return changed
 
 

@@ -499,6 +499,66 @@ async def test_vehicle_error_turns_problem_on_with_errors(
     ]
 
 
+def _signal_error(
+    document: dict[str, Any], code: str, error_type: str, error_code: str | None
+) -> None:
+    signal = _v4_signal(document, code)
+    signal["status"] = {
+        "value": "ERROR",
+        "error": {"type": error_type, "code": error_code},
+    }
+    signal.pop("body", None)
+
+
+async def test_transient_field_error_is_listed_but_is_no_problem(
+    hass: HomeAssistant, setup_entry: MockConfigEntry, post_delivery: PostDelivery
+) -> None:
+    await post_delivery(load_fixture("v4_vehicle_state.json"))
+    later = copy.deepcopy(load_fixture("v4_vehicle_state.json"))
+    later["eventId"] = "later"
+    _signal_error(later, "tractionbattery-range", "SERVER", "INTERNAL")
+
+    await post_delivery(later)
+
+    problem = _state(hass, "binary_sensor", V4, "problem")
+    assert problem.state == STATE_OFF
+    assert problem.attributes["field_errors"] == {"range": "SERVER/INTERNAL"}
+
+
+async def test_permission_field_error_is_a_problem(
+    hass: HomeAssistant, setup_entry: MockConfigEntry, post_delivery: PostDelivery
+) -> None:
+    await post_delivery(load_fixture("v4_vehicle_state.json"))
+    later = copy.deepcopy(load_fixture("v4_vehicle_state.json"))
+    later["eventId"] = "later"
+    _signal_error(later, "location-preciselocation", "PERMISSION", None)
+
+    await post_delivery(later)
+
+    problem = _state(hass, "binary_sensor", V4, "problem")
+    assert problem.state == STATE_ON
+    assert problem.attributes["field_errors"] == {"location": "PERMISSION"}
+
+
+async def test_compatibility_vehicle_error_is_no_problem(
+    hass: HomeAssistant, setup_entry: MockConfigEntry, post_delivery: PostDelivery
+) -> None:
+    document = copy.deepcopy(load_fixture("v4_vehicle_error.json"))
+    document["data"]["errors"] = [
+        {
+            "type": "COMPATIBILITY",
+            "code": "VEHICLE_NOT_CAPABLE",
+            "state": "ERROR",
+            "resolution": {"type": None},
+            "signals": [{"code": "internalcombustionengine-fuellevel"}],
+        }
+    ]
+
+    await post_delivery(document)
+
+    assert _state(hass, "binary_sensor", V4, "problem").state == STATE_OFF
+
+
 async def test_resolved_vehicle_errors_turn_problem_off(
     hass: HomeAssistant, setup_entry: MockConfigEntry, post_delivery: PostDelivery
 ) -> None:

@@ -189,7 +189,7 @@ def test_error_delivered_after_the_value_makes_it_unavailable() -> None:
 
     assert vehicle.value(BATTERY) is None
     assert vehicle.has(BATTERY)
-    assert changed == {BATTERY.value}
+    assert changed == {BATTERY.value, KEY_PROBLEM}
 
 
 def test_same_value_delivered_after_a_transient_error_ends_it() -> None:
@@ -201,7 +201,7 @@ def test_same_value_delivered_after_a_transient_error_ends_it() -> None:
     changed = vehicle.merge([_good(70.0, T0)], _at(3))
 
     assert vehicle.value(BATTERY) == 70.0
-    assert changed == {BATTERY.value}
+    assert changed == {BATTERY.value, KEY_PROBLEM}
 
 
 def test_good_reading_recorded_before_the_error_but_delivered_after_ends_it() -> None:
@@ -224,7 +224,7 @@ def test_error_delivered_before_the_good_reading_changes_nothing() -> None:
 def test_error_for_a_field_never_seen_makes_no_new_field() -> None:
     vehicle = _vehicle()
 
-    assert vehicle.merge([_bad()], _at(1)) == set()
+    assert vehicle.merge([_bad()], _at(1)) == {KEY_PROBLEM}
     assert not vehicle.has(BATTERY)
 
 
