@@ -80,6 +80,11 @@ class SmartcarControlEntity(SmartcarEntity):
         )
 
     @callback
+    def async_entity_id_changed(self, old_entity_id: str) -> None:
+        """Both listeners are keyed on (vehicle, key): a rename happens in place."""
+        super().async_entity_id_changed(old_entity_id)
+
+    @callback
     def _handle_reading(self, vehicle: VehicleState, changed: set[str]) -> None:
         # An unchanged value reported after a command contradicts it: follow the car.
         if self._intent is not None and self.entity_description.key not in changed:
