@@ -21,6 +21,9 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
 
 from custom_components.smartcar_webhooks.const import CONF_SCOPES, DOMAIN, OAUTH2_TOKEN
+from custom_components.smartcar_webhooks.diagnostics import (
+    async_get_config_entry_diagnostics,
+)
 from tests.components.control_common import (
     ACCESS_TOKEN,
     ALL_SCOPES,
@@ -608,3 +611,19 @@ async def test_missing_credentials_are_explained(
         await call(hass, "switch", "turn_off", SWITCH)
 
     assert caught.value.translation_key == "missing_credentials"
+
+
+async def test_diagnostics_name_the_granted_permissions_and_options(
+    hass: HomeAssistant,
+) -> None:
+    entry = await set_up(
+        hass,
+        connect_data(token_scope="read_battery control_charge"),
+    )
+    hass.config_entries.async_update_entry(entry, options={"fallback_hours": 6})
+
+    result = await async_get_config_entry_diagnostics(hass, entry)
+
+    assert result["permissions"] == ["control_charge", "read_battery"]
+    assert result["options"] == {"fallback_hours": 6}
+    assert result["entry"]["token"] == "**REDACTED**"
