@@ -53,8 +53,8 @@ from .smartcar import (
     SmartcarRateLimitError,
     SmartcarServerError,
     SmartcarVehicleStateError,
+    fields_of_path,
     readable_paths,
-    v2_path_fields,
 )
 from .store import VehicleStore
 from .vehicle import VehicleState
@@ -152,7 +152,7 @@ def _not_supported(vehicle: VehicleState, path: str) -> bool:
     Smartcar bills every endpoint of a batch: what the car answered with
     COMPATIBILITY (and never a value) is not asked for again.
     """
-    states = [vehicle.fields.get(field) for field in v2_path_fields(path)]
+    states = [vehicle.fields.get(field) for field in fields_of_path(path)]
     return not any(
         state is not None and state.value is not None for state in states
     ) and any(

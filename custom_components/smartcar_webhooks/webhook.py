@@ -33,6 +33,7 @@ from .smartcar import (
     VerifyRequest,
     hash_challenge,
     parse_delivery,
+    parse_unsigned_verify,
     verify_signature,
 )
 
@@ -185,15 +186,10 @@ def async_create_handler(
 
     def unsigned(body: bytes) -> web.Response:
         # Only a VERIFY may come unsigned; VERIFY bodies are small, so anything
-        # larger is refused before the (attacker-paid) JSON parse.
-        if len(body) <= MAX_UNSIGNED_BYTES:
-            try:
-                delivery = parse_delivery(body, received_at=dt_util.utcnow())
-            except InvalidDeliveryError:
-                pass
-            else:
-                if isinstance(delivery, VerifyRequest):
-                    return answer_verify(delivery)
+        # larger is refused before the (attacker-paid) JSON parse, and nothing
+        # but the challenge is read from it.
+        if len(body) <= MAX_UNSIGNED_BYTES and (request := parse_unsigned_verify(body)):
+            return answer_verify(request)
         LOGGER.debug("Rejected an unsigned webhook request")
         return _json(HTTPStatus.UNAUTHORIZED, {"error": "missing signature"})
 

@@ -18,8 +18,8 @@ from custom_components.smartcar_webhooks.smartcar import (
     Location,
     Reading,
     Unit,
+    fields_of_path,
     readable_paths,
-    v2_path_fields,
 )
 from custom_components.smartcar_webhooks.smartcar.client import (
     API_BASE,
@@ -393,13 +393,13 @@ def test_readable_paths_follow_the_granted_permissions() -> None:
 
 def test_every_readable_path_is_one_the_parser_reads() -> None:
     for path in READ_PERMISSIONS:
-        assert v2_path_fields(path), path
+        assert fields_of_path(path), path
 
 
 def test_path_fields_include_what_a_path_derives() -> None:
-    assert v2_path_fields("/charge") == (
+    assert fields_of_path("/charge") == (
         Field.PLUGGED_IN,
         Field.CHARGING_STATE,
         Field.CHARGING,
     )
-    assert v2_path_fields("/nowhere") == ()
+    assert fields_of_path("/nowhere") == ()

@@ -18,9 +18,12 @@ from .client import (
 )
 from .errors import InvalidDeliveryError, SmartcarError
 from .models import (
+    FIELD_QUANTITIES,
     ChargingEvent,
     ChargingEventType,
     ChargingState,
+    Closure,
+    Closures,
     DataDelivery,
     Delivery,
     DroppedField,
@@ -29,18 +32,26 @@ from .models import (
     Field,
     FieldError,
     Location,
+    LocationType,
     Mode,
     Reading,
-    Unit,
     Value,
     VehicleError,
     VehicleInfo,
     VehicleReport,
     VerifyRequest,
+    native_unit,
     value_from_json,
     value_to_json,
 )
-from .parser import parse_delivery, parse_v2_items, v2_path_fields
+from .parser import (
+    USED_SIGNALS,
+    fields_of_path,
+    fields_of_signal,
+    parse_delivery,
+    parse_unsigned_verify,
+    parse_v2_items,
+)
 from .permissions import (
     CONTROL_CHARGE,
     CONTROL_SECURITY,
@@ -48,16 +59,23 @@ from .permissions import (
     readable_paths,
 )
 from .signature import hash_challenge, sign_body, verify_signature
+from .text import signal_code
+from .units import QUANTITIES, Quantity, Unit
 
 __all__ = [
     "CHARGE_LIMIT_MAX",
     "CHARGE_LIMIT_MIN",
     "CONTROL_CHARGE",
     "CONTROL_SECURITY",
+    "FIELD_QUANTITIES",
+    "QUANTITIES",
     "READ_PERMISSIONS",
+    "USED_SIGNALS",
     "ChargingEvent",
     "ChargingEventType",
     "ChargingState",
+    "Closure",
+    "Closures",
     "DataDelivery",
     "Delivery",
     "DroppedField",
@@ -67,7 +85,9 @@ __all__ = [
     "FieldError",
     "InvalidDeliveryError",
     "Location",
+    "LocationType",
     "Mode",
+    "Quantity",
     "Reading",
     "SmartcarApiError",
     "SmartcarAuthError",
@@ -85,12 +105,16 @@ __all__ = [
     "VehicleInfo",
     "VehicleReport",
     "VerifyRequest",
+    "fields_of_path",
+    "fields_of_signal",
     "hash_challenge",
+    "native_unit",
     "parse_delivery",
+    "parse_unsigned_verify",
     "parse_v2_items",
     "readable_paths",
     "sign_body",
-    "v2_path_fields",
+    "signal_code",
     "value_from_json",
     "value_to_json",
     "verify_signature",
