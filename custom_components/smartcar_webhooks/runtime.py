@@ -30,6 +30,7 @@ from .const import (
     CONF_MANAGEMENT_TOKEN,
     CONF_SMARTCAR_WEBHOOK_ID,
     CONF_VEHICLES,
+    DEFAULT_TITLE,
     DOMAIN,
     ISSUE_VERIFY_REFUSED,
     LOGGER,
@@ -42,12 +43,13 @@ from .smartcar import (
     DataDelivery,
     ErrorDelivery,
     ErrorState,
+    Field,
     Mode,
     VehicleInfo,
     VerifyRequest,
 )
 from .store import Outcome, VehicleStore
-from .vehicle import KEY_INFO, VehicleState
+from .vehicle import KEY_INFO, VehicleState, concerns_us
 from .webhook import VerificationWindow, async_create_handler
 
 if TYPE_CHECKING:
@@ -143,6 +145,8 @@ class SmartcarRuntime:
             self._notify_test_delivery()
             return STATUS_TEST
         self._learn_webhook_id(delivery.webhook_id)
+        if not isinstance(delivery, ChargingEvent):
+            self._learn_title(delivery.webhook_name)
         outcome = self.store.async_apply(delivery)
         if (
             outcome is Outcome.APPLIED
@@ -154,10 +158,13 @@ class SmartcarRuntime:
         return outcome.value
 
     def _asks_to_sign_in(self, delivery: ErrorDelivery) -> bool:
+        # Only a newly applied error about the account, the vehicle or a signal
+        # the integration shows: never one about signals it does not use.
         vehicle = self.store.vehicles.get(delivery.vehicle.vehicle_id)
         return vehicle is not None and any(
             error.resolution == "REAUTHENTICATE"
             and error.state is ErrorState.ERROR
+            and concerns_us(error)
             and vehicle.errors.get((error.type, error.code), (None,))[0] == error
             for error in delivery.errors
         )
@@ -176,8 +183,20 @@ class SmartcarRuntime:
             )
 
     @callback
+    def _learn_title(self, webhook_name: str | None) -> None:
+        # The webhook's name tells two entries apart; a title the user chose stays.
+        if webhook_name and self.entry.title == DEFAULT_TITLE:
+            self.hass.config_entries.async_update_entry(self.entry, title=webhook_name)
+
+    @callback
     def _update_device(self, vehicle: VehicleState, _changed: set[str]) -> None:
-        async_update_vehicle_device(self.hass, self.entry, vehicle.info)
+        firmware = vehicle.value(Field.FIRMWARE_VERSION)
+        async_update_vehicle_device(
+            self.hass,
+            self.entry,
+            vehicle.info,
+            firmware if isinstance(firmware, str) else None,
+        )
 
     @callback
     def _notify_test_delivery(self) -> None:

@@ -42,7 +42,7 @@ from tests.conftest import PostDelivery
 
 SWITCH = "switch.kia_ev6_charge"
 NUMBER = "number.kia_ev6_charge_limit"
-LOCK = "lock.kia_ev6_doors"
+LOCK = "lock.kia_ev6_door_lock"
 BUTTON = "button.kia_ev6_request_update"
 READ_ONLY = tuple(scope for scope in ALL_SCOPES if not scope.startswith("control"))
 

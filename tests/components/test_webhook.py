@@ -24,6 +24,7 @@ from homeassistant.helpers import (
 )
 from homeassistant.helpers.json import json_bytes
 from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
 from homeassistant.util.aiohttp import MockRequest
 from hypothesis import HealthCheck, given, settings, strategies as st
 from multidict import CIMultiDict
@@ -342,17 +343,18 @@ async def test_signed_verify_is_answered_only_inside_a_window(
     }
 
 
-async def test_window_closes_after_answering(
+async def test_window_stays_open_after_answering(
     setup_entry: MockConfigEntry, post_delivery: PostDelivery
 ) -> None:
+    """A forged first VERIFY must not lock out Smartcar's own after it."""
     window = setup_entry.runtime_data.window
     window.open()
     assert (await post_delivery(_v4_verify("first"), sign=False)).status == 200
-    assert not window.is_open
+    assert window.is_open
 
     response = await post_delivery(_v4_verify("second"), sign=False)
 
-    assert response.status == HTTPStatus.FORBIDDEN
+    assert response.status == HTTPStatus.OK
 
 
 async def test_answered_verify_deletes_the_refused_issue(
@@ -433,7 +435,7 @@ async def test_window_expires_after_ten_minutes(
     assert response.status == HTTPStatus.FORBIDDEN
 
 
-async def test_window_closes_and_wakes_waiter_on_verify() -> None:
+async def test_verify_wakes_the_waiter_and_leaves_the_window_open() -> None:
     answered: list[str] = []
     window = VerificationWindow(lambda request: answered.append(request.challenge))
     handler = _handler(window)
@@ -446,17 +448,17 @@ async def test_window_closes_and_wakes_waiter_on_verify() -> None:
     assert response.status == HTTPStatus.OK
     assert (await waiter).challenge == "c"
     assert answered == ["c"]
-    assert not window.is_open
+    assert window.is_open
 
 
-async def test_window_without_callback_answers_and_closes() -> None:
+async def test_window_without_callback_answers() -> None:
     window = VerificationWindow()
     window.open()
 
     response = await _handler(window)(None, WEBHOOK_ID, _request(_raw(_v4_verify("c"))))
 
     assert response.status == HTTPStatus.OK
-    assert not window.is_open
+    assert window.is_open
 
 
 async def test_verified_skips_a_waiter_already_cancelled() -> None:
@@ -474,15 +476,42 @@ async def test_verified_skips_a_waiter_already_cancelled() -> None:
         await cancelled
 
 
-async def test_cancelled_window_wait_closes_the_window() -> None:
+async def test_cancelled_window_wait_leaves_closing_to_the_owner() -> None:
     window = VerificationWindow()
     waiter = asyncio.ensure_future(window.async_wait())
     await asyncio.sleep(0)
-    assert window.is_open
     waiter.cancel()
     with pytest.raises(asyncio.CancelledError):
         await waiter
+    assert window.is_open
+
+    window.close()
+
     assert not window.is_open
+    assert window.closes_at is None
+
+
+async def test_window_opened_until_a_time_closes_then(
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """The set-up flow hands what is left of its window to the entry."""
+    window = VerificationWindow()
+    until = dt_util.utcnow() + timedelta(minutes=3)
+
+    window.open(until)
+
+    assert window.closes_at == until
+    freezer.tick(timedelta(minutes=3))
+    assert not window.is_open
+
+
+@pytest.mark.usefixtures("freezer")
+async def test_window_opened_until_a_time_is_capped_at_ten_minutes() -> None:
+    window = VerificationWindow()
+
+    window.open(dt_util.utcnow() + timedelta(days=1))
+
+    assert window.closes_at == dt_util.utcnow() + VERIFY_WINDOW
 
 
 # --- 401: signatures ------------------------------------------------------------

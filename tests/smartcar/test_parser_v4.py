@@ -1482,6 +1482,7 @@ def test_v4_vehicle_error_fixture(
                 signals=("closure-islocked",),
             ),
         ),
+        webhook_name="Home Assistant test",
     )
 
 

@@ -17,6 +17,7 @@ from .client import (
     SmartcarVehicleStateError,
 )
 from .errors import InvalidDeliveryError, SmartcarError
+from .ids import is_webhook_id
 from .models import (
     FIELD_QUANTITIES,
     ChargingEvent,
@@ -108,6 +109,7 @@ __all__ = [
     "fields_of_path",
     "fields_of_signal",
     "hash_challenge",
+    "is_webhook_id",
     "native_unit",
     "parse_delivery",
     "parse_unsigned_verify",

@@ -376,6 +376,7 @@ class DataDelivery:
     received_at: datetime
     vehicles: tuple[VehicleReport, ...]
     dropped: tuple[DroppedField, ...] = ()
+    webhook_name: str | None = None  # 4.0 `meta.webhookName`, cleaned
 
 
 @dataclass(frozen=True, slots=True)
@@ -417,6 +418,7 @@ class ErrorDelivery:
     received_at: datetime
     vehicle: VehicleInfo
     errors: tuple[VehicleError, ...]
+    webhook_name: str | None = None
 
 
 type Delivery = VerifyRequest | DataDelivery | ChargingEvent | ErrorDelivery

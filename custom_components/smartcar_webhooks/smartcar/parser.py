@@ -587,6 +587,7 @@ def _parse_v4(document: dict[str, Any], received_at: datetime) -> Delivery:
     if event_type not in ("VEHICLE_STATE", "VEHICLE_ERROR"):
         raise InvalidDeliveryError("unknown 4.0 eventType")
     mode = _mode(meta.get("mode"))
+    webhook_name = clean_text(meta.get("webhookName"), MAX_NAME_LENGTH)
     delivered_at = _not_after(_epoch_ms(meta.get("deliveredAt")), received_at)
     delivery_id = (
         clean_id(document.get("eventId")) or clean_id(meta.get("deliveryId")) or ""
@@ -602,7 +603,14 @@ def _parse_v4(document: dict[str, Any], received_at: datetime) -> Delivery:
             if (error := _v4_error(raw)) is not None
         )
         return ErrorDelivery(
-            webhook_id, mode, delivery_id, delivered_at, received_at, vehicle, errors
+            webhook_id,
+            mode,
+            delivery_id,
+            delivered_at,
+            received_at,
+            vehicle,
+            errors,
+            webhook_name,
         )
     collector = _Collector(vehicle.vehicle_id, delivery_id)
     signals = _list(data.get("signals"), "signals")
@@ -619,6 +627,7 @@ def _parse_v4(document: dict[str, Any], received_at: datetime) -> Delivery:
         received_at=received_at,
         vehicles=(VehicleReport(vehicle, delivery_id, tuple(collector.readings)),),
         dropped=tuple(collector.dropped),
+        webhook_name=webhook_name,
     )
 
 
