@@ -20,6 +20,8 @@ CONF_WEBHOOK_URL: Final = "webhook_url"
 CONF_SCOPES: Final = "scopes"
 # Option: hours without data after which a vehicle is read through the API (0: never).
 CONF_FALLBACK_HOURS: Final = "fallback_hours"
+# Flow field: whether Connect asks for the permissions to control the car.
+CONF_CONTROL: Final = "control"
 
 VERIFY_WINDOW: Final = timedelta(minutes=10)
 MAX_BODY_BYTES: Final = 1024 * 1024

@@ -16,7 +16,6 @@ from functools import partial
 import math
 
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.const import CONF_TOKEN
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import (
     HomeAssistantError,
@@ -31,17 +30,11 @@ from homeassistant.util import dt as dt_util
 from .connect import (
     MISSING_CREDENTIALS_ERRORS,
     async_access_token,
+    granted_scopes,
     has_connect,
     smartcar_client,
 )
-from .const import (
-    CONF_FALLBACK_HOURS,
-    CONF_SCOPES,
-    CONF_VEHICLES,
-    DOMAIN,
-    LOGGER,
-    OAUTH2_SCOPES,
-)
+from .const import CONF_FALLBACK_HOURS, CONF_VEHICLES, DOMAIN, LOGGER
 from .entity import SmartcarEntityDescription
 from .smartcar import (
     SmartcarApiError,
@@ -87,20 +80,6 @@ class SmartcarControlEntityDescription(SmartcarEntityDescription):
     """
 
     permissions: frozenset[str]
-
-
-def granted_scopes(entry: ConfigEntry) -> frozenset[str]:
-    """The permissions the user granted: the token's, else what the flow asked for.
-
-    Entries signed in before the control permissions existed asked for reading only.
-    """
-    token = entry.data.get(CONF_TOKEN)
-    scope = token.get("scope") if isinstance(token, dict) else None
-    if isinstance(scope, str):
-        return frozenset(scope.split())
-    if isinstance(scopes := entry.data.get(CONF_SCOPES), list):
-        return frozenset(s for s in scopes if isinstance(s, str))
-    return frozenset(OAUTH2_SCOPES)
 
 
 def refusal(err: Refusal) -> HomeAssistantError:

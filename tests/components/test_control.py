@@ -627,3 +627,29 @@ async def test_diagnostics_name_the_granted_permissions_and_options(
     assert result["permissions"] == ["control_charge", "read_battery"]
     assert result["options"] == {"fallback_hours": 6}
     assert result["entry"]["token"] == "**REDACTED**"
+
+
+@pytest.mark.usefixtures("entry")
+async def test_renamed_control_keeps_its_intent_and_follows_the_car(
+    hass: HomeAssistant,
+    aioclient_mock: AiohttpClientMocker,
+    post_delivery: PostDelivery,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    aioclient_mock.post(f"{KIA_API}/charge", json=SUCCESS)
+    await call(hass, "switch", "turn_off", SWITCH)
+
+    er.async_get(hass).async_update_entity(SWITCH, new_entity_id="switch.my_car")
+    await hass.async_block_till_done()
+    assert assumed(hass, "switch.my_car")
+    freezer.tick(timedelta(minutes=2))
+    await post_delivery(
+        vehicle_state(
+            "after",
+            START + timedelta(hours=1, minutes=1),
+            charge_ischarging={"value": True},
+        )
+    )
+
+    assert hass.states.get("switch.my_car").state == STATE_ON
+    assert not assumed(hass, "switch.my_car")
