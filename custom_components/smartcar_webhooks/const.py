@@ -6,7 +6,19 @@ from datetime import timedelta
 import logging
 from typing import Final
 
+from homeassistant.const import Platform
+
 DOMAIN: Final = "smartcar_webhooks"
+PLATFORMS: Final = [
+    Platform.BINARY_SENSOR,
+    Platform.BUTTON,
+    Platform.DEVICE_TRACKER,
+    Platform.EVENT,
+    Platform.LOCK,
+    Platform.NUMBER,
+    Platform.SENSOR,
+    Platform.SWITCH,
+]
 DEFAULT_TITLE: Final = "Smartcar"
 LOGGER = logging.getLogger(__package__)
 

@@ -9,7 +9,6 @@ it on unload.
 from __future__ import annotations
 
 import asyncio
-import re
 from typing import TYPE_CHECKING
 
 from aiohttp.hdrs import METH_POST
@@ -47,6 +46,7 @@ from .smartcar import (
     Mode,
     VehicleInfo,
     VerifyRequest,
+    is_webhook_id,
 )
 from .store import Outcome, VehicleStore
 from .vehicle import KEY_INFO, VehicleState, concerns_us
@@ -59,8 +59,6 @@ if TYPE_CHECKING:
 
 type Delivery = DataDelivery | ErrorDelivery | ChargingEvent
 
-# Smartcar's webhook ids are UUIDs; anything else is not learned.
-WEBHOOK_ID_FORM = re.compile(r"[0-9A-Za-z][0-9A-Za-z_-]{0,63}")
 STATUS_TEST = "test"
 
 
@@ -108,8 +106,12 @@ class SmartcarRuntime:
         """Receive deliveries (those kept while the flow was open first)."""
         hass, entry = self.hass, self.entry
         webhook_id = entry.data[CONF_WEBHOOK_ID]
+        # Popping ends the flow's handler; registering ours must come after.
         for delivery in pending.async_pop(hass, webhook_id):
             self.async_receive(delivery)
+        # A window the flow left open stays open (Smartcar may verify again).
+        if (until := pending.async_pop_verify_window(hass, webhook_id)) is not None:
+            self.window.open(until)
         webhook_register(
             hass,
             DOMAIN,
@@ -175,7 +177,7 @@ class SmartcarRuntime:
         if (
             webhook_id is not None
             and CONF_SMARTCAR_WEBHOOK_ID not in self.entry.data
-            and WEBHOOK_ID_FORM.fullmatch(webhook_id)
+            and is_webhook_id(webhook_id)
         ):
             self.hass.config_entries.async_update_entry(
                 self.entry,

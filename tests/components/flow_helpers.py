@@ -23,7 +23,6 @@ from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import config_entry_oauth2_flow, device_registry as dr
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
 
-from custom_components.smartcar_webhooks.config_flow.base import token_unique_id
 from custom_components.smartcar_webhooks.const import (
     CONF_CLOUDHOOK,
     CONF_MANAGEMENT_TOKEN,
@@ -33,7 +32,7 @@ from custom_components.smartcar_webhooks.const import (
     DOMAIN,
     OAUTH2_TOKEN,
 )
-from custom_components.smartcar_webhooks.smartcar import sign_body
+from custom_components.smartcar_webhooks.smartcar import sign_body, token_unique_id
 from tests.conftest import MANAGEMENT_TOKEN, WEBHOOK_ID, load_fixture
 
 EXTERNAL_URL = "https://example.com"

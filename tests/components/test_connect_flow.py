@@ -30,7 +30,6 @@ from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClien
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from yarl import URL
 
-from custom_components.smartcar_webhooks.config_flow.base import token_unique_id
 from custom_components.smartcar_webhooks.const import (
     CONF_CLOUDHOOK,
     CONF_MANAGEMENT_TOKEN,
@@ -43,7 +42,7 @@ from custom_components.smartcar_webhooks.const import (
     OAUTH2_SCOPES,
     OAUTH2_TOKEN,
 )
-from custom_components.smartcar_webhooks.smartcar import hash_challenge
+from custom_components.smartcar_webhooks.smartcar import hash_challenge, token_unique_id
 from tests.components.flow_helpers import (
     API,
     AUTH_DOMAIN,

@@ -27,7 +27,6 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.smartcar_webhooks.config_flow.base import token_unique_id
 from custom_components.smartcar_webhooks.const import (
     CONF_CLOUDHOOK,
     CONF_MANAGEMENT_TOKEN,
@@ -35,7 +34,7 @@ from custom_components.smartcar_webhooks.const import (
     CONF_VEHICLES,
     DOMAIN,
 )
-from custom_components.smartcar_webhooks.smartcar import hash_challenge
+from custom_components.smartcar_webhooks.smartcar import hash_challenge, token_unique_id
 from tests.components.flow_helpers import (
     AUTH_DOMAIN,
     CLIENT_ID,
@@ -252,7 +251,10 @@ async def test_forged_webhook_id_of_another_entry_leaves_that_entry_alone(
         CONF_CLOUDHOOK: False,
     }
     other = MockConfigEntry(
-        domain=DOMAIN, unique_id=SMARTCAR_WEBHOOK_ID, data=dict(other_data)
+        domain=DOMAIN,
+        unique_id=SMARTCAR_WEBHOOK_ID,
+        minor_version=2,  # already migrated: its unique id is what it is
+        data=dict(other_data),
     )
     other.add_to_hass(hass)
     result = await start_flow(hass)

@@ -47,6 +47,7 @@ from tests.components.flow_helpers import (
     sign_in,
     signed,
     start_flow,
+    verify_body,
 )
 from tests.components.flow_translations import check_flow_translations
 from tests.conftest import load_fixture
@@ -402,3 +403,19 @@ async def test_vehicle_error_and_charging_event_during_the_flow_are_kept(
     await answer_verify(hass, client, webhook_id)
     await finish_webhook_only(hass, result["flow_id"])
     assert len(pending.async_pop(hass, webhook_id)) == 2
+
+
+async def test_smartcar_verify_after_a_forged_one_is_answered_by_the_entry(
+    hass: HomeAssistant, client: Client
+) -> None:
+    """The entry keeps the rest of the flow's window: Smartcar may come second."""
+    result = await start_flow(hass)
+    webhook_id = flow_webhook_id(result)
+    await answer_verify(hass, client, webhook_id)  # the forger's, first
+    await finish_webhook_only(hass, result["flow_id"])
+    await hass.async_block_till_done()
+
+    response = await client.post(f"/api/webhook/{webhook_id}", json=verify_body())
+
+    assert response.status == HTTPStatus.OK
+    assert "challenge" in await response.json()

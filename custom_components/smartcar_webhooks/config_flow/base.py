@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 from typing import Any
 
@@ -33,20 +32,13 @@ TOKEN_SCHEMA = probatio.Schema(
 )
 
 
-def token_unique_id(management_token: str) -> str:
-    """An entry's unique id: the Smartcar application, named by its token.
-
-    Nothing a request carries can set it, it is known before anything is
-    registered, and one application is set up once.
-    """
-    return hashlib.sha256(management_token.encode()).hexdigest()[:32]
-
-
 class SmartcarFlowBase(AbstractOAuth2FlowHandler):
     """State shared by the parts of the flow, each a mixin of this class."""
 
     DOMAIN = DOMAIN
     VERSION = 1
+    # 1.2: the unique id is the token's (1.1 took it from an unsigned VERIFY).
+    MINOR_VERSION = 2
 
     def __init__(self) -> None:
         """Start with nothing registered."""

@@ -13,7 +13,8 @@ from homeassistant.config_entries import ConfigEntry, ConfigEntryState, ConfigFl
 from homeassistant.const import CONF_WEBHOOK_ID
 
 from ..const import CONF_MANAGEMENT_TOKEN
-from .base import TOKEN_SCHEMA, SmartcarFlowBase, token_unique_id
+from ..smartcar import token_unique_id
+from .base import TOKEN_SCHEMA, SmartcarFlowBase
 from .flow_webhook import CallbackUrlError, async_callback_url
 
 

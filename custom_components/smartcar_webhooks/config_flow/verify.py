@@ -11,7 +11,8 @@ from homeassistant.config_entries import SOURCE_RECONFIGURE, ConfigFlowResult
 import probatio
 
 from ..const import CONF_MANAGEMENT_TOKEN
-from .base import TOKEN_SCHEMA, SmartcarFlowBase, token_unique_id
+from ..smartcar import token_unique_id
+from .base import TOKEN_SCHEMA, SmartcarFlowBase
 from .flow_webhook import CallbackUrlError, FlowWebhook
 
 

@@ -17,7 +17,7 @@ from .client import (
     SmartcarVehicleStateError,
 )
 from .errors import InvalidDeliveryError, SmartcarError
-from .ids import is_webhook_id
+from .ids import is_webhook_id, token_unique_id
 from .models import (
     FIELD_QUANTITIES,
     ChargingEvent,
@@ -117,6 +117,7 @@ __all__ = [
     "readable_paths",
     "sign_body",
     "signal_code",
+    "token_unique_id",
     "value_from_json",
     "value_to_json",
     "verify_signature",

@@ -7,6 +7,7 @@ accepted it.
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 # Smartcar's webhook ids are UUIDs; allow any short ASCII token of that alphabet.
@@ -20,3 +21,12 @@ def is_webhook_id(value: object) -> bool:
     a UUID passes; text, paths, whitespace and lone surrogates do not.
     """
     return isinstance(value, str) and _WEBHOOK_ID.fullmatch(value) is not None
+
+
+def token_unique_id(management_token: str) -> str:
+    """An entry's unique id: the Smartcar application, named by its token.
+
+    Nothing a request carries can set it, it is known before anything is
+    registered, and one application is set up once.
+    """
+    return hashlib.sha256(management_token.encode()).hexdigest()[:32]
