@@ -40,6 +40,7 @@ from .const import (
     ISSUE_VERIFY_REFUSED,
     LOGGER,
 )
+from .control import SmartcarController
 from .device import async_update_vehicle_device
 from .migrate import async_restored_state
 from .smartcar import (
@@ -87,6 +88,7 @@ class SmartcarRuntime:
         self.hass = hass
         self.entry = entry
         self.store = VehicleStore(hass, entry.entry_id)
+        self.controller = SmartcarController(hass, entry, self.store)
         self.window = VerificationWindow(self._on_verified)
         self._test_notice: asyncio.Task[None] | None = None
         self._bad_signatures: deque[datetime] = deque(maxlen=BAD_SIGNATURE_LIMIT)
@@ -138,6 +140,7 @@ class SmartcarRuntime:
         )
         entry.async_on_unload(lambda: webhook_unregister(hass, webhook_id))
         async_setup_token_upkeep(hass, entry)
+        self.controller.async_start()
 
     async def async_stop(self) -> None:
         """Unloading: close the window and write what is not saved yet."""
