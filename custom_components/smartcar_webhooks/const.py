@@ -6,7 +6,19 @@ from datetime import timedelta
 import logging
 from typing import Final
 
+from homeassistant.const import Platform
+
 DOMAIN: Final = "smartcar_webhooks"
+PLATFORMS: Final = [
+    Platform.BINARY_SENSOR,
+    Platform.BUTTON,
+    Platform.DEVICE_TRACKER,
+    Platform.EVENT,
+    Platform.LOCK,
+    Platform.NUMBER,
+    Platform.SENSOR,
+    Platform.SWITCH,
+]
 DEFAULT_TITLE: Final = "Smartcar"
 LOGGER = logging.getLogger(__package__)
 
@@ -16,6 +28,16 @@ CONF_CLOUDHOOK: Final = "cloudhook"
 CONF_VEHICLES: Final = "vehicles"
 CONF_SMARTCAR_USER_ID: Final = "smartcar_user_id"
 CONF_WEBHOOK_URL: Final = "webhook_url"
+# The Smartcar permissions the Connect sign-in asked for (a list).
+CONF_SCOPES: Final = "scopes"
+# Option: hours without data after which a vehicle is read through the API (0: never).
+CONF_FALLBACK_HOURS: Final = "fallback_hours"
+# Flow field: whether Connect asks for the permissions to control the car.
+CONF_CONTROL: Final = "control"
+CONF_LOW_BATTERY: Final = "low_battery"  # option: % below which the battery is low
+
+DEFAULT_LOW_BATTERY: Final = 20
+ATTR_CAR_TIME: Final = "car_time"  # of an event: when the car recorded it
 
 VERIFY_WINDOW: Final = timedelta(minutes=10)
 MAX_BODY_BYTES: Final = 1024 * 1024
