@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from homeassistant.const import ATTR_BATTERY_LEVEL, EVENT_STATE_CHANGED
-from homeassistant.core import Event, HomeAssistant, State
+from homeassistant.core import Event, HomeAssistant, State, callback
 from homeassistant.helpers import entity_registry as er
 from homeassistant.setup import async_setup_component
 import pytest
@@ -45,6 +45,9 @@ def fired(hass: HomeAssistant) -> list[State]:
     states: list[State] = []
     last: dict[str, tuple[str, Any]] = {}
 
+    # A callback runs in the loop as each state is written; a plain function would
+    # run in the executor, where two events of one delivery can swap places.
+    @callback
     def collect(event: Event[Any]) -> None:
         entity_id, new = event.data["entity_id"], event.data["new_state"]
         if not entity_id.startswith("event.") or new is None:

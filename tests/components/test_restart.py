@@ -8,7 +8,7 @@ from typing import Any
 
 from homeassistant.components.webhook import async_handle_webhook
 from homeassistant.const import EVENT_STATE_CHANGED
-from homeassistant.core import Event, HomeAssistant, State
+from homeassistant.core import Event, HomeAssistant, State, callback
 from homeassistant.helpers import restore_state
 from homeassistant.loader import DATA_CUSTOM_COMPONENTS
 from homeassistant.setup import async_setup_component
@@ -121,6 +121,7 @@ async def test_restart_fires_nothing_and_the_next_change_fires_once(
         await restore_state.async_load(restarted)
         shown: list[tuple[str, str]] = []
 
+        @callback  # in the loop and in order, not in the executor
         def collect(event: Event[Any]) -> None:
             if event.data["entity_id"] == fired_before.entity_id:
                 new = event.data["new_state"]
