@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 import logging
+import os
 from typing import Final
 
 DOMAIN: Final = "smartcar_webhooks"
@@ -24,8 +25,18 @@ ISSUE_VERIFY_REFUSED: Final = "verify_refused"
 
 MANUFACTURER_FALLBACK: Final = "Smartcar"
 
-OAUTH2_AUTHORIZE: Final = "https://connect.smartcar.com/oauth/authorize"
-OAUTH2_TOKEN: Final = "https://auth.smartcar.com/oauth/token"
+# Development only (scripts/develop, scripts/e2e point these at the local
+# Smartcar simulator); unset, the integration talks to Smartcar itself.
+OAUTH2_AUTHORIZE: Final = os.environ.get(
+    "SMARTCAR_WEBHOOKS_DEV_AUTHORIZE_URL",
+    "https://connect.smartcar.com/oauth/authorize",
+)
+OAUTH2_TOKEN: Final = os.environ.get(
+    "SMARTCAR_WEBHOOKS_DEV_TOKEN_URL", "https://auth.smartcar.com/oauth/token"
+)
+API_BASE: Final = os.environ.get(
+    "SMARTCAR_WEBHOOKS_DEV_API_URL", "https://api.smartcar.com"
+)
 OAUTH2_SCOPES: Final = (
     "read_vehicle_info",
     "read_battery",
