@@ -280,7 +280,7 @@ def make_fleet(count: int, seed: int = 1) -> list[Car]:
     """
     if count < 1:
         raise ValueError("at least one car")
-    rng = random.Random(seed)  # noqa: S311 - ids for a simulator, not secrets
+    rng = random.Random(f"fleet-{seed}")  # noqa: S311 - ids for a simulator, not secrets
     cars = []
     for index in range(count):
         spec = CATALOG[index % len(CATALOG)]

@@ -17,7 +17,7 @@ from .cars import Car, point_along
 from .clock import Clock
 from .payloads import Delivery, DeliveryFormat, PayloadFactory, SignalError
 
-DRIVE_LEGS = 8
+DRIVE_LEGS = 16
 DRIVE_LEG_SECONDS = 60.0
 CHARGE_STEP_SECONDS = 900.0
 START_SOC = 26.0

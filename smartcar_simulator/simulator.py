@@ -95,13 +95,18 @@ class Simulator:
         """Build the cars and ids from `settings.seed`."""
         self.settings = settings
         self.clock = clock or RealClock(settings.speed)
-        rng = random.Random(settings.seed)  # noqa: S311 - ids, not secrets
+        # The webhook and user ids follow the seed (a restarted simulator still
+        # matches what Home Assistant knows); delivery ids never repeat.
+        ids = PayloadFactory(
+            webhook_id="",
+            user_id="",
+            clock=self.clock,
+            rng=random.Random(f"smartcar-{settings.seed}"),  # noqa: S311
+        )
         self.cars: list[Car] = make_fleet(settings.cars, settings.seed)
         self.factory = PayloadFactory(
-            webhook_id="", user_id="", clock=self.clock, rng=rng
+            webhook_id=ids.new_id(), user_id=ids.new_id(), clock=self.clock
         )
-        self.factory.webhook_id = self.factory.new_id()
-        self.factory.user_id = self.factory.new_id()
         self.subscribed: set[str] = set()
         self.issued = Issued()
         self.callback_uri: str | None = None
