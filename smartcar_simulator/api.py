@@ -450,6 +450,23 @@ async def control_requests(request: web.Request) -> web.Response:
     return web.json_response(_sim(request).requests)
 
 
+async def control_secrets(request: web.Request) -> web.Response:
+    """`GET /sim/secrets`: what must never appear in a log (for scripts/e2e)."""
+    sim = _sim(request)
+    return web.json_response(
+        {
+            "tokens": [
+                sim.settings.token,
+                sim.settings.client_secret,
+                *sim.issued.access,
+                *sim.issued.refresh,
+            ],
+            "ids": [sim.webhook_id, sim.user_id],
+            "vins": [car.vin for car in sim.cars],
+        }
+    )
+
+
 async def control_subscribe(request: web.Request) -> web.Response:
     """`POST /sim/subscribe {"vehicle_ids"}`: subscribe in the "Dashboard"."""
     sim = _sim(request)
@@ -484,6 +501,7 @@ def create_app(sim: Simulator) -> web.Application:
     app.router.add_post("/sim/fail", control_fail)
     app.router.add_get("/sim/requests", control_requests)
     app.router.add_post("/sim/subscribe", control_subscribe)
+    app.router.add_get("/sim/secrets", control_secrets)
 
     async def close(_app: web.Application) -> None:
         await sim.close()

@@ -21,8 +21,11 @@ from .cars import Car
 from .clock import Clock
 
 # How long before its delivery a car recorded its data, and Smartcar fetched it.
-DATA_AGE = timedelta(seconds=4)
-FETCH_AGE = timedelta(milliseconds=700)
+# Tiny on purpose: scenarios are played faster than real time, and an error
+# reading is stamped with its arrival (it has no car time of its own), so the
+# next good reading must be newer than that however fast steps follow.
+DATA_AGE = timedelta(milliseconds=2)
+FETCH_AGE = timedelta(milliseconds=1)
 
 
 class DeliveryFormat(StrEnum):

@@ -382,10 +382,10 @@ def _charge(*, quirks: bool) -> list[Step]:
                 unavailable=("range",),
             ),
             Step("charging", CHARGE_STEP_SECONDS, charge()),
-            Step("TEST delivery", 20, test_delivery, changes_state=False),
             Step("vehicle error", 20, vehicle_error(resolved=False)),
             Step("charging", CHARGE_STEP_SECONDS, charge()),
             Step("vehicle error resolved", 20, vehicle_error(resolved=True)),
+            Step("TEST delivery", 20, test_delivery, changes_state=False),
         ]
     steps += [
         Step(
