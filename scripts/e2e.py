@@ -409,9 +409,11 @@ class Run:
                 await self.stop_ha(ha)
         finally:
             stop_all([p for p in (self.hass, sim_process) if p is not None])
+        after_packages = installed_packages(self.venv)
         self.checks.check(
-            installed_packages(self.venv) == before_packages,
+            after_packages == before_packages,
             "starting Home Assistant installed nothing",
+            sorted(set(after_packages) ^ set(before_packages)),
         )
         self.check_log()
         self.timer.lap("log checked")

@@ -13,14 +13,14 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
-from .cars import Car, point_along
+from .cars import Car, point_along, route_length_km
 from .clock import Clock
 from .payloads import Delivery, DeliveryFormat, PayloadFactory, SignalError
 
 DRIVE_LEGS = 16
 DRIVE_LEG_SECONDS = 60.0
 CHARGE_STEP_SECONDS = 900.0
-START_SOC = 26.0
+ARRIVAL_SOC = 20.0  # the battery when the car gets home, before it charges
 
 CHARGING_STARTED = "CHARGING_STARTED"
 CHARGING_STOPPED = "CHARGING_STOPPED"
@@ -149,11 +149,17 @@ def report_all(*, first: bool = False) -> Play:
     return play
 
 
+def start_soc(car: Car) -> float:
+    """The battery at work that leaves `ARRIVAL_SOC` after the drive home."""
+    km = route_length_km(car.route_home)
+    return ARRIVAL_SOC + km * car.spec.kwh_per_km / car.spec.capacity_kwh * 100
+
+
 def reset_for_commute(ctx: Context) -> list[Delivery]:
     """Parked at work, unplugged, battery low: the start of the commute."""
     for car in ctx.cars:
         car.latitude, car.longitude = car.work
-        car.soc = START_SOC
+        car.soc = start_soc(car)
         car.unplug()
         car.park()
     return report_all(first=True)(ctx)
@@ -263,7 +269,7 @@ def errands(ctx: Context) -> list[Delivery]:
     """A day of driving around town: back at work with a low battery."""
     for car in ctx.cars:
         car.odometer_km += 210.0
-        car.soc = START_SOC
+        car.soc = start_soc(car)
         car.latitude, car.longitude = car.work
         car.park()
     return [
