@@ -5,9 +5,9 @@ Run with the Python of the Home Assistant in question:
     .venv/bin/python -m scripts.ha_requirements config/configuration.yaml
 
 It follows what Home Assistant sets up (its default integrations, the
-configuration's top-level integrations, the custom integration's
-dependencies, and their dependencies) and prints each one's pinned
-requirements, plus those of the default multi-factor auth module. Installing
+configuration's top-level integrations and the custom integration) and,
+as Home Assistant does, their dependencies and after-dependencies, and
+prints each one's pinned requirements, plus those of the default multi-factor auth module. Installing
 the result before the first start means Home Assistant never downloads
 anything while it starts (and does not fall into recovery mode for a missing
 frontend).
@@ -23,6 +23,7 @@ import sys
 import homeassistant
 from homeassistant import bootstrap
 from homeassistant.auth.mfa_modules import totp
+from homeassistant.requirements import DISCOVERY_INTEGRATIONS
 
 COMPONENTS = Path(homeassistant.__file__).parent / "components"
 CUSTOM = Path(__file__).resolve().parent.parent / "custom_components"
@@ -65,7 +66,16 @@ def requirements(configuration: Path) -> list[str]:
         if domain in seen or (manifest := _manifest(domain)) is None:
             continue
         seen.add(domain)
+        # As homeassistant.requirements does: the requirements of dependencies
+        # and after-dependencies (set up or not), and of the discovery
+        # integrations a manifest has matchers for.
         todo += list(manifest.get("dependencies", []))  # type: ignore[call-overload]
+        todo += list(manifest.get("after_dependencies", []))  # type: ignore[call-overload]
+        todo += [
+            discovery
+            for discovery, keys in DISCOVERY_INTEGRATIONS.items()
+            if any(key in manifest for key in keys)
+        ]
         found |= set(manifest.get("requirements", []))  # type: ignore[call-overload]
     return sorted(found, key=str.lower)
 
