@@ -1,1 +1,1 @@
-"""Developer scripts (benchmarks)."""
+"""Developer scripts: benchmarks, translations, brand images and version bumps."""

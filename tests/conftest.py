@@ -6,7 +6,7 @@ The integration is imported first, so the `hass` fixture loads this project's
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Generator
+from collections.abc import Awaitable, Callable
 import json
 import os
 from pathlib import Path

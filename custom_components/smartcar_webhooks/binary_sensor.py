@@ -2,27 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from homeassistant.components.binary_sensor import (
     BinarySensorDeviceClass,
     BinarySensorEntity,
     BinarySensorEntityDescription,
 )
-from homeassistant.const import EntityCategory, Platform
-from homeassistant.core import HomeAssistant, State, callback
+from homeassistant.const import EntityCategory
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from . import SmartcarConfigEntry
 from .entity import (
     SmartcarEntity,
     SmartcarEntityDescription,
-    SmartcarFieldEntity,
-    async_setup_vehicle_entities,
+    async_add_vehicle_entities,
 )
-from .smartcar import ErrorState, Field, Value, VehicleError
-from .store import KEY_PROBLEM
+from .smartcar import Field
+from .vehicle import KEY_PROBLEM, VehicleState
 
 PARALLEL_UPDATES = 0
 
@@ -31,83 +30,67 @@ PARALLEL_UPDATES = 0
 class SmartcarBinarySensorEntityDescription(
     SmartcarEntityDescription, BinarySensorEntityDescription
 ):
-    """A Smartcar binary sensor; `inverted` when on means the field is false."""
+    """A Smartcar binary sensor; without `is_on_fn` it shows its boolean field."""
 
-    inverted: bool = False
+    is_on_fn: Callable[[VehicleState], bool | None] | None = None
 
 
-FIELD_BINARY_SENSORS: tuple[SmartcarBinarySensorEntityDescription, ...] = (
+def _unlocked(vehicle: VehicleState) -> bool | None:
+    # The lock device class is on when unlocked.
+    locked = vehicle.value(Field.LOCKED)
+    return None if locked is None else not locked
+
+
+BINARY_SENSORS: tuple[SmartcarBinarySensorEntityDescription, ...] = (
     SmartcarBinarySensorEntityDescription(
-        key="plugged_in",
+        key=Field.PLUGGED_IN.value,
         field=Field.PLUGGED_IN,
         device_class=BinarySensorDeviceClass.PLUG,
-        always=True,
     ),
     SmartcarBinarySensorEntityDescription(
-        key="charging",
+        key=Field.CHARGING.value,
         field=Field.CHARGING,
         device_class=BinarySensorDeviceClass.BATTERY_CHARGING,
-        always=True,
     ),
-    # The lock device class is on when unlocked.
     SmartcarBinarySensorEntityDescription(
-        key="locked",
+        key=Field.LOCKED.value,
         field=Field.LOCKED,
         device_class=BinarySensorDeviceClass.LOCK,
-        inverted=True,
+        is_on_fn=_unlocked,
     ),
-)
-
-PROBLEM_BINARY_SENSORS: tuple[SmartcarBinarySensorEntityDescription, ...] = (
     SmartcarBinarySensorEntityDescription(
         key=KEY_PROBLEM,
         device_class=BinarySensorDeviceClass.PROBLEM,
         entity_category=EntityCategory.DIAGNOSTIC,
-        always=True,
+        is_on_fn=lambda vehicle: vehicle.has_problem,
+        attr_fn=lambda vehicle: {
+            "errors": [
+                {"type": error.type, "code": error.code, "resolution": error.resolution}
+                for error in vehicle.active_errors
+            ],
+            "field_errors": {
+                key.value: "/".join(part for part in (error.type, error.code) if part)
+                for key, error in vehicle.field_errors.items()
+            },
+        },
     ),
 )
 
 
-class SmartcarBinarySensor(SmartcarFieldEntity, BinarySensorEntity):
-    """A binary sensor showing one boolean Smartcar field."""
+class SmartcarBinarySensor(SmartcarEntity, BinarySensorEntity):
+    """A binary sensor of one vehicle."""
 
     entity_description: SmartcarBinarySensorEntityDescription
-
-    def _apply_value(self, value: Value | None) -> None:
-        self._attr_is_on = bool(value) != self.entity_description.inverted
-
-
-class SmartcarProblemSensor(SmartcarEntity, BinarySensorEntity):
-    """On while Smartcar reports an unresolved VEHICLE_ERROR."""
-
-    entity_description: SmartcarBinarySensorEntityDescription
-
-    def _restore(self, last_state: State, extra: dict[str, Any]) -> None:
-        if self._vehicle.errors or not isinstance(
-            errors := last_state.attributes.get("errors"), list
-        ):
-            return
-        for error in errors:
-            if isinstance(error, dict) and isinstance(error.get("type"), str):
-                restored = VehicleError(
-                    type=error["type"],
-                    code=error.get("code"),
-                    description=None,
-                    resolution=error.get("resolution"),
-                    state=ErrorState.ERROR,
-                )
-                self._vehicle.errors[(restored.type, restored.code)] = restored
 
     @callback
-    def _update_from_store(self) -> None:
-        errors = self._vehicle.active_errors
-        self._attr_is_on = bool(errors)
-        self._attr_extra_state_attributes = {
-            "errors": [
-                {"type": error.type, "code": error.code, "resolution": error.resolution}
-                for error in errors
-            ]
-        }
+    def _async_update_attrs(self) -> None:
+        super()._async_update_attrs()
+        description = self.entity_description
+        if description.is_on_fn is not None:
+            self._attr_is_on = description.is_on_fn(self.vehicle)
+        else:
+            value = description.value(self.vehicle)
+            self._attr_is_on = None if value is None else bool(value)
 
 
 async def async_setup_entry(
@@ -115,20 +98,7 @@ async def async_setup_entry(
     entry: SmartcarConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Set up binary sensors for known vehicles and for vehicles as they appear."""
-    async_setup_vehicle_entities(
-        hass,
-        entry,
-        Platform.BINARY_SENSOR,
-        FIELD_BINARY_SENSORS,
-        SmartcarBinarySensor,
-        async_add_entities,
-    )
-    async_setup_vehicle_entities(
-        hass,
-        entry,
-        Platform.BINARY_SENSOR,
-        PROBLEM_BINARY_SENSORS,
-        SmartcarProblemSensor,
-        async_add_entities,
+    """Add binary sensors as vehicles report their fields."""
+    async_add_vehicle_entities(
+        entry, BINARY_SENSORS, SmartcarBinarySensor, async_add_entities
     )

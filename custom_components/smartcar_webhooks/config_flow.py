@@ -272,7 +272,7 @@ class SmartcarWebhooksConfigFlow(AbstractOAuth2FlowHandler, domain=DOMAIN):
             DEFAULT_TITLE,
             self._webhook_id,
             async_create_handler(
-                self._token, self._window, lambda _delivery: True, lambda: None
+                self._token, self._window, lambda _delivery: "ok", lambda: None
             ),
             allowed_methods=[METH_POST],
         )

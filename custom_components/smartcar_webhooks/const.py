@@ -19,11 +19,8 @@ CONF_WEBHOOK_URL: Final = "webhook_url"
 
 VERIFY_WINDOW: Final = timedelta(minutes=10)
 MAX_BODY_BYTES: Final = 1024 * 1024
-DEDUPE_MEMORY: Final = 256
 
 ISSUE_VERIFY_REFUSED: Final = "verify_refused"
-
-MANUFACTURER_FALLBACK: Final = "Smartcar"
 
 # Development only (scripts/develop, scripts/e2e point these at the local
 # Smartcar simulator); unset, the integration talks to Smartcar itself.

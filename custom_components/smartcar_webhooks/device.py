@@ -6,7 +6,7 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
 
-from .const import DOMAIN, MANUFACTURER_FALLBACK
+from .const import DOMAIN
 from .smartcar import VehicleInfo
 
 # Makes that are acronyms keep their capitals; Smartcar sends every make in capitals.
@@ -43,6 +43,6 @@ def async_update_vehicle_device(
         config_entry_id=entry.entry_id,
         identifiers={(DOMAIN, info.vehicle_id)},
         name=vehicle_name(info),
-        manufacturer=make_name(info.make) if info.make else MANUFACTURER_FALLBACK,
+        manufacturer=make_name(info.make) if info.make else None,
         model=model,
     )

@@ -9,17 +9,16 @@ from homeassistant.components.device_tracker import (
     TrackerEntity,
     TrackerEntityDescription,
 )
-from homeassistant.const import Platform
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from . import SmartcarConfigEntry
 from .entity import (
+    SmartcarEntity,
     SmartcarEntityDescription,
-    SmartcarFieldEntity,
-    async_setup_vehicle_entities,
+    async_add_vehicle_entities,
 )
-from .smartcar import Field, Location, Value
+from .smartcar import Field, Location
 
 PARALLEL_UPDATES = 0
 
@@ -32,25 +31,30 @@ class SmartcarTrackerEntityDescription(
 
 
 TRACKERS: tuple[SmartcarTrackerEntityDescription, ...] = (
-    SmartcarTrackerEntityDescription(key="location", field=Field.LOCATION, always=True),
+    SmartcarTrackerEntityDescription(key=Field.LOCATION.value, field=Field.LOCATION),
 )
 
 
-class SmartcarTracker(SmartcarFieldEntity, TrackerEntity):
+class SmartcarTracker(SmartcarEntity, TrackerEntity):
     """Where the car is (or was last parked)."""
 
     _attr_source_type = SourceType.GPS
+    # Named after the car itself, so that the map labels it "Polestar 2".
+    _attr_name = None
     # Trackers default to diagnostic; the car's position is a primary entity.
     _attr_entity_category = None  # type: ignore[assignment]
     entity_description: SmartcarTrackerEntityDescription
 
-    def _apply_value(self, value: Value | None) -> None:
-        assert isinstance(value, Location)
-        self._attr_latitude = value.latitude
-        self._attr_longitude = value.longitude
-        self._attr_extra_state_attributes = (
-            {"heading": value.heading} if value.heading is not None else {}
-        )
+    @callback
+    def _async_update_attrs(self) -> None:
+        super()._async_update_attrs()
+        location = self.entity_description.value(self.vehicle)
+        if isinstance(location, Location):
+            self._attr_latitude = location.latitude
+            self._attr_longitude = location.longitude
+            self._attr_extra_state_attributes = (
+                {"heading": location.heading} if location.heading is not None else {}
+            )
 
 
 async def async_setup_entry(
@@ -58,12 +62,5 @@ async def async_setup_entry(
     entry: SmartcarConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Set up a tracker for every vehicle."""
-    async_setup_vehicle_entities(
-        hass,
-        entry,
-        Platform.DEVICE_TRACKER,
-        TRACKERS,
-        SmartcarTracker,
-        async_add_entities,
-    )
+    """Add a tracker once a vehicle reports where it is."""
+    async_add_vehicle_entities(entry, TRACKERS, SmartcarTracker, async_add_entities)

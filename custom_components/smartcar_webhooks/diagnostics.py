@@ -57,9 +57,13 @@ async def async_get_config_entry_diagnostics(
                 "last_delivery": vehicle.last_delivery,
                 "fields": {
                     field.value: (
-                        f"error: {reading.error.type}" if reading.error else "ok"
+                        f"error: {state.error.type}"
+                        if state.error
+                        else "ok"
+                        if state.available
+                        else "no value"
                     )
-                    for field, reading in vehicle.readings.items()
+                    for field, state in vehicle.fields.items()
                 },
                 "errors": [
                     {"type": error.type, "code": error.code}

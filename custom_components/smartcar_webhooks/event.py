@@ -5,18 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from homeassistant.components.event import EventEntity, EventEntityDescription
-from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from . import SmartcarConfigEntry
 from .entity import (
+    SmartcarEntity,
     SmartcarEntityDescription,
-    SmartcarVehicleEntity,
-    async_setup_vehicle_entities,
+    async_add_vehicle_entities,
 )
 from .smartcar import ChargingEventType
-from .store import KEY_CHARGING_EVENT, VehicleState
+from .vehicle import KEY_CHARGING_EVENT, VehicleState
 
 PARALLEL_UPDATES = 0
 
@@ -30,34 +29,31 @@ EVENTS: tuple[SmartcarEventEntityDescription, ...] = (
     SmartcarEventEntityDescription(
         key=KEY_CHARGING_EVENT,
         event_types=[event_type.value for event_type in ChargingEventType],
+        exists_fn=lambda vehicle: vehicle.last_event is not None,
     ),
 )
 
 
-class SmartcarChargingEvent(SmartcarVehicleEntity, EventEntity):
-    """Fires when Smartcar reports a charging event."""
+class SmartcarEvent(SmartcarEntity, EventEntity):
+    """Fires when the car reports a charging event; never for a restored one."""
 
     entity_description: SmartcarEventEntityDescription
 
-    async def async_added_to_hass(self) -> None:
-        """Follow the store; fire for an event that created this entity."""
-        await super().async_added_to_hass()
-        self._async_follow_store(self._handle_event)
-        if self._vehicle.last_charging_event is not None and self.state is None:
-            self._handle_event()
-
     @callback
-    def _handle_event(self) -> None:
-        event = self._vehicle.last_charging_event
-        assert event is not None  # only ever notified after a charging event
-        self._trigger_event(event.event_type.value)
+    def _async_made_by_change(self) -> None:
+        # Fire the event that made this entity (never one from a restart).
+        self._fire()
         self.async_write_ha_state()
 
+    @callback
+    def _handle_change(self, vehicle: VehicleState, changed: set[str]) -> None:
+        self._fire()
+        self.async_write_ha_state()
 
-def _has_charging_events(
-    vehicle: VehicleState, _description: SmartcarEventEntityDescription
-) -> bool:
-    return vehicle.last_charging_event is not None
+    @callback
+    def _fire(self) -> None:
+        if self.vehicle.last_event is not None:
+            self._trigger_event(self.vehicle.last_event[0].value)
 
 
 async def async_setup_entry(
@@ -65,13 +61,5 @@ async def async_setup_entry(
     entry: SmartcarConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Set up charging event entities once a vehicle reports charging events."""
-    async_setup_vehicle_entities(
-        hass,
-        entry,
-        Platform.EVENT,
-        EVENTS,
-        SmartcarChargingEvent,
-        async_add_entities,
-        _has_charging_events,
-    )
+    """Add the event entity once a vehicle reports charging events."""
+    async_add_vehicle_entities(entry, EVENTS, SmartcarEvent, async_add_entities)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -14,24 +15,23 @@ from homeassistant.components.sensor import (
 from homeassistant.const import (
     PERCENTAGE,
     EntityCategory,
-    Platform,
     UnitOfEnergy,
     UnitOfLength,
     UnitOfPressure,
     UnitOfVolume,
 )
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.typing import StateType
 
 from . import SmartcarConfigEntry
 from .entity import (
+    SmartcarEntity,
     SmartcarEntityDescription,
-    SmartcarFieldEntity,
-    SmartcarTimestampEntity,
-    async_setup_vehicle_entities,
+    async_add_vehicle_entities,
 )
-from .smartcar import ChargingState, Field, Value
-from .store import KEY_LAST_DELIVERY, KEY_LAST_UPDATE
+from .smartcar import ChargingState, Field
+from .vehicle import KEY_LAST_DELIVERY, KEY_LAST_UPDATE, VehicleState
 
 # Push only: entities never poll, so no request is ever made in parallel.
 PARALLEL_UPDATES = 0
@@ -41,19 +41,32 @@ PARALLEL_UPDATES = 0
 class SmartcarSensorEntityDescription(
     SmartcarEntityDescription, SensorEntityDescription
 ):
-    """A Smartcar sensor."""
+    """A Smartcar sensor; without `value_fn` it shows its field's value."""
+
+    value_fn: Callable[[VehicleState], StateType | datetime] | None = None
 
 
-def _percent(
-    key: str, field: Field, **kwargs: object
-) -> SmartcarSensorEntityDescription:
+def _percent(field: Field, **kwargs: object) -> SmartcarSensorEntityDescription:
     return SmartcarSensorEntityDescription(
-        key=key,
+        key=field.value,
         field=field,
         native_unit_of_measurement=PERCENTAGE,
         state_class=SensorStateClass.MEASUREMENT,
         suggested_display_precision=0,
         **kwargs,  # type: ignore[arg-type]
+    )
+
+
+def _distance(
+    field: Field, state_class: SensorStateClass = SensorStateClass.MEASUREMENT
+) -> SmartcarSensorEntityDescription:
+    return SmartcarSensorEntityDescription(
+        key=field.value,
+        field=field,
+        device_class=SensorDeviceClass.DISTANCE,
+        native_unit_of_measurement=UnitOfLength.KILOMETERS,
+        state_class=state_class,
+        suggested_display_precision=0,
     )
 
 
@@ -69,75 +82,50 @@ def _tire(field: Field) -> SmartcarSensorEntityDescription:
     )
 
 
-FIELD_SENSORS: tuple[SmartcarSensorEntityDescription, ...] = (
-    _percent(
-        "battery_level",
-        Field.BATTERY_LEVEL,
-        device_class=SensorDeviceClass.BATTERY,
-        always=True,
-    ),
+def _charging_state(vehicle: VehicleState) -> str | None:
+    state = vehicle.value(Field.CHARGING_STATE)
+    return state.value if isinstance(state, ChargingState) else None
+
+
+SENSORS: tuple[SmartcarSensorEntityDescription, ...] = (
+    _percent(Field.BATTERY_LEVEL, device_class=SensorDeviceClass.BATTERY),
+    _distance(Field.RANGE),
     SmartcarSensorEntityDescription(
-        key="range",
-        field=Field.RANGE,
-        device_class=SensorDeviceClass.DISTANCE,
-        native_unit_of_measurement=UnitOfLength.KILOMETERS,
-        state_class=SensorStateClass.MEASUREMENT,
-        suggested_display_precision=0,
-        always=True,
-    ),
-    SmartcarSensorEntityDescription(
-        key="charging_state",
+        key=Field.CHARGING_STATE.value,
         field=Field.CHARGING_STATE,
         device_class=SensorDeviceClass.ENUM,
         options=[state.value for state in ChargingState],
-        always=True,
+        value_fn=_charging_state,
     ),
+    _distance(Field.ODOMETER, state_class=SensorStateClass.TOTAL_INCREASING),
+    _percent(Field.CHARGE_LIMIT),
     SmartcarSensorEntityDescription(
-        key="odometer",
-        field=Field.ODOMETER,
-        device_class=SensorDeviceClass.DISTANCE,
-        native_unit_of_measurement=UnitOfLength.KILOMETERS,
-        state_class=SensorStateClass.TOTAL_INCREASING,
-        suggested_display_precision=0,
-    ),
-    _percent("charge_limit", Field.CHARGE_LIMIT),
-    SmartcarSensorEntityDescription(
-        key="battery_capacity",
+        key=Field.BATTERY_CAPACITY.value,
         field=Field.BATTERY_CAPACITY,
         device_class=SensorDeviceClass.ENERGY_STORAGE,
         native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
         entity_category=EntityCategory.DIAGNOSTIC,
     ),
-    _percent("fuel_level", Field.FUEL_LEVEL),
+    _percent(Field.FUEL_LEVEL),
+    _distance(Field.FUEL_RANGE),
     SmartcarSensorEntityDescription(
-        key="fuel_range",
-        field=Field.FUEL_RANGE,
-        device_class=SensorDeviceClass.DISTANCE,
-        native_unit_of_measurement=UnitOfLength.KILOMETERS,
-        state_class=SensorStateClass.MEASUREMENT,
-        suggested_display_precision=0,
-    ),
-    SmartcarSensorEntityDescription(
-        key="fuel_amount",
+        key=Field.FUEL_AMOUNT.value,
         field=Field.FUEL_AMOUNT,
         device_class=SensorDeviceClass.VOLUME_STORAGE,
         native_unit_of_measurement=UnitOfVolume.LITERS,
         state_class=SensorStateClass.MEASUREMENT,
         suggested_display_precision=1,
     ),
-    _percent("oil_life", Field.OIL_LIFE, entity_category=EntityCategory.DIAGNOSTIC),
+    _percent(Field.OIL_LIFE, entity_category=EntityCategory.DIAGNOSTIC),
     _tire(Field.TIRE_PRESSURE_FRONT_LEFT),
     _tire(Field.TIRE_PRESSURE_FRONT_RIGHT),
     _tire(Field.TIRE_PRESSURE_BACK_LEFT),
     _tire(Field.TIRE_PRESSURE_BACK_RIGHT),
-)
-
-TIMESTAMP_SENSORS: tuple[SmartcarSensorEntityDescription, ...] = (
     SmartcarSensorEntityDescription(
         key=KEY_LAST_UPDATE,
         device_class=SensorDeviceClass.TIMESTAMP,
         entity_category=EntityCategory.DIAGNOSTIC,
-        always=True,
+        value_fn=lambda vehicle: vehicle.last_update,
     ),
     # Changes with every delivery: off by default to spare the recorder.
     SmartcarSensorEntityDescription(
@@ -145,31 +133,25 @@ TIMESTAMP_SENSORS: tuple[SmartcarSensorEntityDescription, ...] = (
         device_class=SensorDeviceClass.TIMESTAMP,
         entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,
-        always=True,
+        value_fn=lambda vehicle: vehicle.last_delivery,
     ),
 )
 
 
-class SmartcarSensor(SmartcarFieldEntity, SensorEntity):
-    """A sensor showing one Smartcar field in its native unit."""
+class SmartcarSensor(SmartcarEntity, SensorEntity):
+    """A sensor of one vehicle, in its native unit."""
 
     entity_description: SmartcarSensorEntityDescription
 
-    def _apply_value(self, value: Value | None) -> None:
+    @callback
+    def _async_update_attrs(self) -> None:
+        super()._async_update_attrs()
+        description = self.entity_description
         self._attr_native_value = (
-            value.value if isinstance(value, ChargingState) else value  # type: ignore[assignment]
+            description.value_fn(self.vehicle)
+            if description.value_fn is not None
+            else description.value(self.vehicle)  # type: ignore[assignment]
         )
-
-
-class SmartcarTimestampSensor(SmartcarTimestampEntity, SensorEntity):
-    """When the car last recorded data, or Smartcar last delivered it."""
-
-    entity_description: SmartcarSensorEntityDescription
-
-    @property
-    def native_value(self) -> datetime | None:
-        """The time."""
-        return self._time
 
 
 async def async_setup_entry(
@@ -177,15 +159,5 @@ async def async_setup_entry(
     entry: SmartcarConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Set up sensors for known vehicles and for vehicles as they appear."""
-    async_setup_vehicle_entities(
-        hass, entry, Platform.SENSOR, FIELD_SENSORS, SmartcarSensor, async_add_entities
-    )
-    async_setup_vehicle_entities(
-        hass,
-        entry,
-        Platform.SENSOR,
-        TIMESTAMP_SENSORS,
-        SmartcarTimestampSensor,
-        async_add_entities,
-    )
+    """Add sensors as vehicles report their fields."""
+    async_add_vehicle_entities(entry, SENSORS, SmartcarSensor, async_add_entities)

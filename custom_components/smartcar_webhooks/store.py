@@ -1,222 +1,286 @@
-"""Per-vehicle state: merges parsed readings, newest recorded time wins.
+"""One persisted source of truth per entry: every vehicle's state.
 
-Data flows one way: the webhook hands a parsed delivery to `VehicleStore.apply`,
-which merges it and notifies only the entities whose value changed.
+Deliveries are merged by the rules of `vehicle.py`; duplicates and stale
+replays change nothing. Entities only read this state; listeners hear which
+keys changed, so only the entities whose value changed write their state.
 """
 
 from __future__ import annotations
 
-from collections import deque
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from datetime import datetime
+from enum import StrEnum
+from typing import Any
 
-from homeassistant.core import CALLBACK_TYPE, callback
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.helpers.storage import Store
 
-from .const import DEDUPE_MEMORY
-from .smartcar import (
-    ChargingEvent,
-    DataDelivery,
-    ErrorDelivery,
-    ErrorState,
-    Field,
-    Reading,
-    VehicleError,
-    VehicleInfo,
+from .const import DOMAIN, LOGGER
+from .smartcar import ChargingEvent, DataDelivery, ErrorDelivery, Reading, VehicleInfo
+from .storage import decode_removed, decode_vehicle, encode_removed, encode_vehicle
+from .vehicle import (
+    KEY_CHARGING_EVENT,
+    KEY_INFO,
+    KEY_LAST_DELIVERY,
+    KEY_NEW,
+    KEY_PROBLEM,
+    Removed,
+    VehicleState,
+    not_older,
 )
 
-# Keys of entities that are not a Smartcar field.
-KEY_LAST_UPDATE = "last_update"
-KEY_LAST_DELIVERY = "last_delivery"
-KEY_PROBLEM = "problem"
-KEY_CHARGING_EVENT = "charging_event"
+STORAGE_VERSION = 1
+SAVE_DELAY = 10  # seconds: a steady stream of deliveries costs a few writes a minute
+# A real account has a handful of vehicles; one delivery may not add more.
+MAX_NEW_VEHICLES = 100
 
-type Listener = Callable[[], None]
-type VehicleListener = Callable[["VehicleState"], None]
+type Listener = Callable[[VehicleState, set[str]], None]
 
 
-@dataclass(slots=True)
-class VehicleState:
-    """What is known about one vehicle."""
+class Outcome(StrEnum):
+    """What became of a delivery."""
 
-    vehicle_id: str
-    info: VehicleInfo
-    readings: dict[Field, Reading] = field(default_factory=dict)
-    errors: dict[tuple[str, str | None], VehicleError] = field(default_factory=dict)
-    last_delivery: datetime | None = None
-    last_charging_event: ChargingEvent | None = None
-    # Keys that have had a value: an entity may exist for each of them.
-    present: set[str] = field(default_factory=set)
-    seen_deliveries: deque[str] = field(
-        default_factory=lambda: deque(maxlen=DEDUPE_MEMORY)
-    )
+    APPLIED = "ok"
+    DUPLICATE = "duplicate"
+    STALE = "stale"
 
-    @property
-    def last_update(self) -> datetime | None:
-        """The newest time the car recorded any good reading."""
-        return max(
-            (r.recorded_at for r in self.readings.values() if r.error is None),
-            default=None,
-        )
 
-    def has_value(self, key: Field) -> bool:
-        """Whether the field's latest reading is a good value."""
-        reading = self.readings.get(key)
-        return reading is not None and reading.error is None
-
-    def merge(self, readings: Iterable[Reading]) -> set[str]:
-        """Merge readings, newest recorded time per field wins; return changed keys."""
-        changed: set[str] = set()
-        for reading in readings:
-            current = self.readings.get(reading.field)
-            if current is not None and reading.recorded_at < current.recorded_at:
-                continue
-            self.readings[reading.field] = reading
-            if (
-                current is None
-                or current.value != reading.value
-                or (current.error is None) != (reading.error is None)
-            ):
-                changed.add(reading.field.value)
-        return changed
-
-    def seen(self, delivery_id: str) -> bool:
-        """Remember a delivery id; True when it was processed before."""
-        if not delivery_id:
-            return False
-        if delivery_id in self.seen_deliveries:
-            return True
-        self.seen_deliveries.append(delivery_id)
-        return False
-
-    @property
-    def active_errors(self) -> list[VehicleError]:
-        """Errors reported by VEHICLE_ERROR and not yet resolved."""
-        return list(self.errors.values())
+def _order_time(delivery: DataDelivery | ErrorDelivery) -> datetime:
+    """When a delivery was sent, else when it arrived: orders errors and values."""
+    return delivery.delivered_at or delivery.received_at
 
 
 class VehicleStore:
-    """All vehicles of one config entry, and who to tell when they change."""
+    """All vehicles of one config entry, persisted, and who to tell of changes."""
 
-    def __init__(self) -> None:
-        """Start empty; known vehicles are added at setup."""
+    def __init__(self, hass: HomeAssistant, entry_id: str) -> None:
+        """Start empty; `async_load` reads what an earlier run saved."""
+        self._store: Store[dict[str, Any]] = Store(
+            hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}", private=True
+        )
         self.vehicles: dict[str, VehicleState] = {}
-        # Unique ids of the entities the platforms made, so none is made twice.
-        self.entity_unique_ids: set[str] = set()
-        self._listeners: dict[tuple[str, str], list[Listener]] = {}
-        self._device_listeners: list[VehicleListener] = []
-        self._new_keys_listeners: list[VehicleListener] = []
+        self._removed: dict[str, Removed] = {}
+        self._listeners: dict[tuple[str | None, str], list[Listener]] = {}
 
-    def vehicle(self, info: VehicleInfo) -> tuple[VehicleState, bool]:
-        """Return the vehicle's state, creating it; True when new or renamed."""
-        if (state := self.vehicles.get(info.vehicle_id)) is not None:
-            if info.make is None or info == state.info:
-                return state, False
-            state.info = info
-            return state, True
-        state = VehicleState(info.vehicle_id, info)
-        self.vehicles[info.vehicle_id] = state
-        return state, True
+    async def async_load(self) -> bool:
+        """Load the saved state; False when there was none (a first start)."""
+        if (data := await self._store.async_load()) is None:
+            return False
+        self.async_restore(data)
+        return True
 
     @callback
-    def async_remove_vehicle(self, vehicle_id: str) -> None:
-        """Forget a vehicle; its next delivery brings it back, entities included."""
-        self.vehicles.pop(vehicle_id, None)
-        prefix = f"{vehicle_id}_"
-        self.entity_unique_ids -= {
-            unique_id
-            for unique_id in self.entity_unique_ids
-            if unique_id.startswith(prefix)
+    def async_restore(self, data: dict[str, Any]) -> None:
+        """Take saved (or migrated) state; unusable parts are skipped."""
+        for vehicle_id, raw in data.get("vehicles", {}).items():
+            if (vehicle := decode_vehicle(vehicle_id, raw)) is not None:
+                self.vehicles[vehicle_id] = vehicle
+        for vehicle_id, raw in data.get("removed", {}).items():
+            if (removed := decode_removed(raw)) is not None:
+                self._removed[vehicle_id] = removed
+
+    def _data(self) -> dict[str, Any]:
+        return {
+            "vehicles": {
+                vehicle_id: encode_vehicle(vehicle)
+                for vehicle_id, vehicle in self.vehicles.items()
+            },
+            "removed": {
+                vehicle_id: encode_removed(removed)
+                for vehicle_id, removed in self._removed.items()
+            },
         }
 
     @callback
-    def async_add_device_listener(self, listener: VehicleListener) -> CALLBACK_TYPE:
-        """Be told of a new vehicle, or new make/model/year for one."""
-        self._device_listeners.append(listener)
-        return lambda: self._device_listeners.remove(listener)
+    def async_save_soon(self) -> None:
+        """Save after a short delay (and at the latest when Home Assistant stops)."""
+        self._store.async_delay_save(self._data, SAVE_DELAY)
+
+    async def async_flush(self) -> None:
+        """Write a pending save now (before an unload)."""
+        await self._store.async_save(self._data())
+
+    async def async_remove(self) -> None:
+        """Delete the saved state (the entry is being removed)."""
+        await self._store.async_remove()
 
     @callback
-    def async_add_new_keys_listener(self, listener: VehicleListener) -> CALLBACK_TYPE:
-        """Be told of a new vehicle, or a key that has its first value."""
-        self._new_keys_listeners.append(listener)
-        return lambda: self._new_keys_listeners.remove(listener)
-
-    @callback
-    def async_add_listener(
-        self, vehicle_id: str, key: str, listener: Listener
+    def async_listen(
+        self, listener: Listener, key: str, vehicle_id: str | None = None
     ) -> CALLBACK_TYPE:
-        """Be told when one entity key of one vehicle changes."""
+        """Be told when `key` changes, for one vehicle or (None) for any."""
         listeners = self._listeners.setdefault((vehicle_id, key), [])
         listeners.append(listener)
         return lambda: listeners.remove(listener)
 
     @callback
-    def _notify(self, state: VehicleState, changed: set[str], refreshed: bool) -> None:
-        if refreshed:
-            for device_listener in list(self._device_listeners):
-                device_listener(state)
-        if refreshed or not changed <= state.present:
-            state.present |= {
-                key
-                for key in changed
-                if key not in state.present
-                and (key not in Field or state.has_value(Field(key)))
-            }
-            for new_keys_listener in list(self._new_keys_listeners):
-                new_keys_listener(state)
-        for key in changed:
-            for listener in list(self._listeners.get((state.vehicle_id, key), ())):
-                listener()
+    def _notify(self, vehicle: VehicleState, changed: set[str]) -> None:
+        # Devices first, then new entities, then the entities that changed.
+        for key in (KEY_INFO, KEY_NEW, *changed - {KEY_INFO, KEY_NEW}):
+            if key not in changed:
+                continue
+            for scope in (vehicle.vehicle_id, None):
+                for listener in tuple(self._listeners.get((scope, key), ())):
+                    listener(vehicle, changed)
+
+    @callback
+    def async_add_vehicle(self, info: VehicleInfo) -> None:
+        """Know a vehicle before its first delivery (subscribed through Connect)."""
+        self._removed.pop(info.vehicle_id, None)
+        if info.vehicle_id not in self.vehicles:
+            self.vehicles[info.vehicle_id] = VehicleState(info.vehicle_id, info)
+            self._notify(self.vehicles[info.vehicle_id], {KEY_INFO, KEY_NEW})
+            self.async_save_soon()
+
+    @callback
+    def async_remove_vehicle(self, vehicle_id: str) -> None:
+        """Forget a vehicle; only a delivery newer than all it sent brings it back."""
+        if (vehicle := self.vehicles.pop(vehicle_id, None)) is None:
+            return
+        self._removed[vehicle_id] = Removed(
+            frozenset(vehicle.recent),
+            vehicle.newest_sent,
+            vehicle.last_update,
+            vehicle.last_event[1] if vehicle.last_event else None,
+        )
+        self.async_save_soon()
+
+    def _vehicle(
+        self, info: VehicleInfo, proves_new: Callable[[Removed], bool]
+    ) -> tuple[VehicleState | None, set[str]]:
+        """The vehicle, created when new; None for a replay of a removed one."""
+        if (vehicle := self.vehicles.get(info.vehicle_id)) is not None:
+            if info.make is None or info == vehicle.info:
+                return vehicle, set()
+            vehicle.info = info
+            return vehicle, {KEY_INFO}
+        if (removed := self._removed.get(info.vehicle_id)) is not None:
+            if not proves_new(removed):
+                return None, set()
+            del self._removed[info.vehicle_id]
+        vehicle = self.vehicles[info.vehicle_id] = VehicleState(info.vehicle_id, info)
+        return vehicle, {KEY_INFO, KEY_NEW}
+
+    def _accept(
+        self,
+        vehicle: VehicleState | None,
+        delivery_id: str,
+        sent_at: datetime | None,
+    ) -> Outcome:
+        if vehicle is None:
+            return Outcome.STALE
+        if delivery_id and delivery_id in vehicle.recent:
+            return Outcome.DUPLICATE
+        if vehicle.is_stale(sent_at):
+            return Outcome.STALE
+        if delivery_id:
+            vehicle.recent.append(delivery_id)
+        return Outcome.APPLIED
 
     @callback
     def async_apply(
         self, delivery: DataDelivery | ErrorDelivery | ChargingEvent
-    ) -> bool:
-        """Merge a parsed delivery; False when every part was a duplicate."""
+    ) -> Outcome:
+        """Merge a parsed delivery and notify; the outcome of its best part."""
         if isinstance(delivery, DataDelivery):
-            return self._apply_data(delivery)
-        if isinstance(delivery, ErrorDelivery):
-            return self._apply_errors(delivery)
-        return self._apply_charging_event(delivery)
+            outcomes = self._apply_data(delivery)
+        elif isinstance(delivery, ErrorDelivery):
+            outcomes = [self._apply_errors(delivery)]
+        else:
+            outcomes = [self._apply_charging_event(delivery)]
+        if Outcome.APPLIED in outcomes:
+            self.async_save_soon()
+            return Outcome.APPLIED
+        return Outcome.DUPLICATE if Outcome.DUPLICATE in outcomes else Outcome.STALE
 
-    def _apply_data(self, delivery: DataDelivery) -> bool:
-        applied = False
+    def _delivered(
+        self, vehicle: VehicleState, delivery: DataDelivery | ErrorDelivery
+    ) -> set[str]:
+        changed: set[str] = set()
+        sent = delivery.delivered_at
+        if sent is not None and not_older(sent, vehicle.newest_sent):
+            vehicle.newest_sent = sent
+        if not_older(delivery.received_at, vehicle.last_delivery):
+            vehicle.last_delivery = delivery.received_at
+            changed.add(KEY_LAST_DELIVERY)
+        return changed
+
+    def _apply_data(self, delivery: DataDelivery) -> list[Outcome]:
+        outcomes: list[Outcome] = []
+        new_vehicles = 0
         for report in delivery.vehicles:
-            state, new = self.vehicle(report.vehicle)
-            if state.seen(report.delivery_id):
-                continue
-            applied = True
-            last_update = state.last_update
-            changed = state.merge(report.readings)
-            if state.last_update != last_update:
-                changed.add(KEY_LAST_UPDATE)
-            if (
-                state.last_delivery is None
-                or delivery.delivered_at > state.last_delivery
-            ):
-                state.last_delivery = delivery.delivered_at
-                changed.add(KEY_LAST_DELIVERY)
-            self._notify(state, changed, new)
-        return applied
+            if report.vehicle.vehicle_id not in self.vehicles:
+                if new_vehicles == MAX_NEW_VEHICLES:
+                    LOGGER.warning(
+                        "A delivery named too many new vehicles; ignored the rest"
+                    )
+                    break
+                new_vehicles += 1
 
-    def _apply_errors(self, delivery: ErrorDelivery) -> bool:
-        state, new = self.vehicle(delivery.vehicle)
-        if state.seen(delivery.delivery_id):
-            return False
-        before = dict(state.errors)
+            def proves_new(
+                removed: Removed, readings: tuple[Reading, ...] = report.readings
+            ) -> bool:
+                return (
+                    delivery.delivered_at is not None
+                    and not not_older(removed.newest_sent, delivery.delivered_at)
+                ) or any(
+                    r.recorded_at is not None
+                    and not not_older(removed.last_update, r.recorded_at)
+                    for r in readings
+                )
+
+            vehicle, changed = self._vehicle(report.vehicle, proves_new)
+            outcome = self._accept(vehicle, report.delivery_id, delivery.delivered_at)
+            outcomes.append(outcome)
+            if outcome is not Outcome.APPLIED or vehicle is None:
+                continue
+            changed |= self._delivered(vehicle, delivery)
+            changed |= vehicle.merge(report.readings, _order_time(delivery))
+            self._notify(vehicle, changed)
+        return outcomes
+
+    def _apply_errors(self, delivery: ErrorDelivery) -> Outcome:
+        sent = delivery.delivered_at
+        at = _order_time(delivery)
+        vehicle, changed = self._vehicle(
+            delivery.vehicle,
+            lambda removed: (
+                sent is not None and not not_older(removed.newest_sent, sent)
+            ),
+        )
+        outcome = self._accept(vehicle, delivery.delivery_id, sent)
+        if outcome is not Outcome.APPLIED or vehicle is None:
+            return outcome
+        changed |= self._delivered(vehicle, delivery)
+        before = vehicle.active_errors
         for error in delivery.errors:
             key = (error.type, error.code)
-            if error.state is ErrorState.RESOLVED:
-                state.errors.pop(key, None)
-            else:
-                state.errors[key] = error
-        self._notify(state, {KEY_PROBLEM} if state.errors != before else set(), new)
-        return True
+            known = vehicle.errors.get(key)
+            if known is None or not_older(at, known[1]):
+                vehicle.errors[key] = (error, at)
+        if vehicle.active_errors != before:
+            changed.add(KEY_PROBLEM)
+        self._notify(vehicle, changed)
+        return outcome
 
-    def _apply_charging_event(self, event: ChargingEvent) -> bool:
-        state, new = self.vehicle(VehicleInfo(event.vehicle_id))
-        if state.seen(event.delivery_id):
-            return False
-        state.last_charging_event = event
-        self._notify(state, {KEY_CHARGING_EVENT}, new)
-        return True
+    def _apply_charging_event(self, event: ChargingEvent) -> Outcome:
+        at = event.event_time
+        vehicle, changed = self._vehicle(
+            VehicleInfo(event.vehicle_id),
+            lambda removed: at is not None and not not_older(removed.last_event_at, at),
+        )
+        outcome = self._accept(vehicle, event.delivery_id, None)
+        if outcome is not Outcome.APPLIED or vehicle is None:
+            return outcome
+        # An event older than the last one (a late retry) fires nothing.
+        if vehicle.last_event is None:
+            changed.add(KEY_NEW)
+        last_at = None if vehicle.last_event is None else vehicle.last_event[1]
+        # Strictly newer: the same event sent again, however late, fires nothing.
+        if vehicle.last_event is None or (
+            not_older(at, last_at) and (at is None or at != last_at)
+        ):
+            vehicle.last_event = (event.event_type, at)
+            changed.add(KEY_CHARGING_EVENT)
+        self._notify(vehicle, changed)
+        return outcome

@@ -1,9 +1,12 @@
 """The Smartcar callback URI: a Home Assistant webhook with a strict contract.
 
-Per request: body over 1 MiB -> 413; no `SC-Signature` -> only a VERIFY may be
-answered, and only inside a verification window (else 403), anything else 401;
-bad signature -> 401; signed but unparseable -> 400; otherwise 200 once merged.
-The handler never touches the network and never lets an exception escape.
+Per request: a `Content-Encoding` other than identity -> 415 (nothing read);
+body over 1 MiB -> 413; a body that cannot be read -> 400; no `SC-Signature` ->
+only a VERIFY may be answered, and only inside a verification window (else
+403), anything else 401; bad signature -> 401; signed but unparseable -> 400;
+otherwise 200 with what became of it (applied, a duplicate, a stale replay, a
+test delivery). The handler never touches the network and never lets an
+exception escape.
 """
 
 from __future__ import annotations
@@ -14,7 +17,9 @@ from datetime import datetime
 from http import HTTPStatus
 from typing import Any
 
-from aiohttp import ClientError, web
+from aiohttp import ClientError, StreamReader, hdrs, web
+from aiohttp.http_exceptions import HttpProcessingError
+from aiohttp.web import RequestPayloadError
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.util import dt as dt_util
 from homeassistant.util.aiohttp import MockRequest
@@ -36,7 +41,8 @@ MAX_CHALLENGE_LENGTH = 1024
 MAX_UNSIGNED_BYTES = 16 * 1024
 
 type Handler = Callable[[HomeAssistant, str, web.Request], Awaitable[web.Response]]
-type DeliveryReceiver = Callable[[DataDelivery | ErrorDelivery | ChargingEvent], bool]
+# Applies a signed delivery; returns the status word to answer with.
+type DeliveryReceiver = Callable[[DataDelivery | ErrorDelivery | ChargingEvent], str]
 
 
 class VerificationWindow:
@@ -117,6 +123,27 @@ def _json(status: HTTPStatus, payload: dict[str, Any]) -> web.Response:
     return web.json_response(payload, status=status)
 
 
+def is_identity_encoded(request: web.Request | MockRequest) -> bool:
+    """Whether the body arrives as sent: no `Content-Encoding` but identity.
+
+    Smartcar never compresses; refusing before the first read means aiohttp
+    never decompresses (or fails to decompress) an attacker's body for us.
+    """
+    encoding = request.headers.get(hdrs.CONTENT_ENCODING, "")
+    return encoding.strip().lower() in ("", "identity")
+
+
+def _settle_failed_body(request: web.Request | MockRequest) -> None:
+    """Mark a body that aiohttp failed to decode as finished.
+
+    aiohttp stops feeding such a body but leaves it open; after the response its
+    lingering close would read it again and log the decode error at ERROR.
+    """
+    content = request.content
+    if isinstance(content, StreamReader) and content.exception() is not None:
+        content.feed_eof()
+
+
 async def read_body(request: web.Request | MockRequest) -> bytes | None:
     """Read at most 1 MiB of the raw body; None when it is larger.
 
@@ -173,9 +200,23 @@ def async_create_handler(
     async def handle(
         hass: HomeAssistant, webhook_id: str, request: web.Request
     ) -> web.Response:
+        if not is_identity_encoded(request):
+            _settle_failed_body(request)
+            LOGGER.debug("Rejected a webhook body with a content encoding")
+            return _json(
+                HTTPStatus.UNSUPPORTED_MEDIA_TYPE, {"error": "unsupported encoding"}
+            )
         try:
             body = await read_body(request)
-        except ClientError, OSError, ValueError:
+        except (
+            ClientError,
+            HttpProcessingError,
+            OSError,
+            RequestPayloadError,
+            ValueError,
+        ):
+            _settle_failed_body(request)
+            LOGGER.debug("Rejected a webhook body that could not be read")
             return _json(HTTPStatus.BAD_REQUEST, {"error": "unreadable body"})
         if body is None:
             LOGGER.debug("Rejected a webhook body over %s bytes", MAX_BODY_BYTES)
@@ -195,7 +236,6 @@ def async_create_handler(
             return _json(HTTPStatus.BAD_REQUEST, {"error": str(err)})
         if isinstance(delivery, VerifyRequest):
             return answer_verify(delivery)
-        applied = receive(delivery)
-        return _json(HTTPStatus.OK, {"status": "ok" if applied else "duplicate"})
+        return _json(HTTPStatus.OK, {"status": receive(delivery)})
 
     return handle

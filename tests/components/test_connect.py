@@ -433,14 +433,18 @@ async def test_unsubscribe_warning_names_no_token_and_no_vehicle(
 
     await hass.config_entries.async_remove(entry.entry_id)
 
-    warnings = [
-        record.getMessage()
+    # Only this integration's records: a busy machine adds asyncio's slow-task
+    # warnings, and the test storage logs what it writes.
+    ours = [
+        record
         for record in caplog.records
-        if record.levelno >= logging.WARNING
+        if record.name.startswith("custom_components.smartcar_webhooks")
     ]
+    warnings = [r.getMessage() for r in ours if r.levelno >= logging.WARNING]
     assert warnings == ["Could not unsubscribe 1 of 1 vehicles"]
+    text = "\n".join(record.getMessage() for record in ours)
     for secret in (MANAGEMENT_TOKEN, "stored-access-token", KIA, SMARTCAR_WEBHOOK_ID):
-        assert secret not in caplog.text
+        assert secret not in text
 
 
 async def test_removal_does_not_wait_more_than_twenty_seconds_for_smartcar(
@@ -596,7 +600,7 @@ async def test_subscribed_vehicle_without_attributes_gets_a_generic_device(
     assert device is not None
     assert (device.name, device.manufacturer, device.model) == (
         "Smartcar vehicle 36ab27d0",
-        "Smartcar",
+        None,
         None,
     )
 

@@ -24,11 +24,7 @@ from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.setup import async_setup_component
 from homeassistant.util.unit_system import US_CUSTOMARY_SYSTEM
 import pytest
-from pytest_homeassistant_custom_component.common import (
-    MockConfigEntry,
-    mock_restore_cache,
-    mock_restore_cache_with_extra_data,
-)
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.smartcar_webhooks import async_remove_config_entry_device
 from custom_components.smartcar_webhooks.const import DOMAIN
@@ -144,7 +140,7 @@ async def test_v2_dynamic_creates_a_device_per_vehicle(
 
     device = _device(hass, V1)
     assert device.name == "Smartcar vehicle d329211c"
-    assert device.manufacturer == "Smartcar"
+    assert device.manufacturer is None
     assert device.model is None
     assert device.config_entry_id == setup_entry.entry_id
     assert _device(hass, V2).id != device.id
@@ -204,11 +200,27 @@ async def test_tracker_is_a_primary_entity_not_diagnostic(
     assert er.async_get(hass).async_get(entity_id).entity_category is None
 
 
-async def test_tracker_of_a_location_in_error_is_unavailable(
+async def test_location_only_ever_in_error_makes_no_tracker(
     hass: HomeAssistant, setup_entry: MockConfigEntry, post_delivery: PostDelivery
 ) -> None:
     await post_delivery(load_fixture("v2_dynamic.json"))
-    assert _state(hass, "device_tracker", V2, "location").state == STATE_UNAVAILABLE
+    assert not _has_entity(hass, "device_tracker", V2, "location")
+    assert _has_entity(hass, "sensor", V2, "battery_level")
+
+
+async def test_tracker_whose_location_turns_into_an_error_is_unavailable(
+    hass: HomeAssistant, setup_entry: MockConfigEntry, post_delivery: PostDelivery
+) -> None:
+    await post_delivery(load_fixture("v2_dynamic.json"))
+    error = copy.deepcopy(load_fixture("v2_dynamic.json"))
+    error["payload"]["vehicles"][0]["requestId"] = "location-error"
+    location = _v2_item(error, 0, "/location")
+    location["code"] = 409
+    location["body"] = {"type": "VEHICLE_STATE", "code": "ASLEEP"}
+
+    await post_delivery(error)
+
+    assert _state(hass, "device_tracker", V1, "location").state == STATE_UNAVAILABLE
 
 
 async def test_v4_tracker_has_heading_attribute(
@@ -315,7 +327,7 @@ async def test_older_delivery_still_sets_fields_without_newer_data(
 ) -> None:
     newer = _v2_single(V1, "newer", _battery_item(0.8, "2025-12-14T09:00:00Z"))
     await post_delivery(newer)
-    assert _state(hass, "sensor", V1, "charging_state").state == STATE_UNAVAILABLE
+    assert not _has_entity(hass, "sensor", V1, "charging_state")
 
     await post_delivery(load_fixture("v2_dynamic.json"))
 
@@ -487,6 +499,66 @@ async def test_vehicle_error_turns_problem_on_with_errors(
     ]
 
 
+def _signal_error(
+    document: dict[str, Any], code: str, error_type: str, error_code: str | None
+) -> None:
+    signal = _v4_signal(document, code)
+    signal["status"] = {
+        "value": "ERROR",
+        "error": {"type": error_type, "code": error_code},
+    }
+    signal.pop("body", None)
+
+
+async def test_transient_field_error_is_listed_but_is_no_problem(
+    hass: HomeAssistant, setup_entry: MockConfigEntry, post_delivery: PostDelivery
+) -> None:
+    await post_delivery(load_fixture("v4_vehicle_state.json"))
+    later = copy.deepcopy(load_fixture("v4_vehicle_state.json"))
+    later["eventId"] = "later"
+    _signal_error(later, "tractionbattery-range", "SERVER", "INTERNAL")
+
+    await post_delivery(later)
+
+    problem = _state(hass, "binary_sensor", V4, "problem")
+    assert problem.state == STATE_OFF
+    assert problem.attributes["field_errors"] == {"range": "SERVER/INTERNAL"}
+
+
+async def test_permission_field_error_is_a_problem(
+    hass: HomeAssistant, setup_entry: MockConfigEntry, post_delivery: PostDelivery
+) -> None:
+    await post_delivery(load_fixture("v4_vehicle_state.json"))
+    later = copy.deepcopy(load_fixture("v4_vehicle_state.json"))
+    later["eventId"] = "later"
+    _signal_error(later, "location-preciselocation", "PERMISSION", None)
+
+    await post_delivery(later)
+
+    problem = _state(hass, "binary_sensor", V4, "problem")
+    assert problem.state == STATE_ON
+    assert problem.attributes["field_errors"] == {"location": "PERMISSION"}
+
+
+async def test_compatibility_vehicle_error_is_no_problem(
+    hass: HomeAssistant, setup_entry: MockConfigEntry, post_delivery: PostDelivery
+) -> None:
+    document = copy.deepcopy(load_fixture("v4_vehicle_error.json"))
+    document["data"]["errors"] = [
+        {
+            "type": "COMPATIBILITY",
+            "code": "VEHICLE_NOT_CAPABLE",
+            "state": "ERROR",
+            "resolution": {"type": None},
+            "signals": [{"code": "internalcombustionengine-fuellevel"}],
+        }
+    ]
+
+    await post_delivery(document)
+
+    assert _state(hass, "binary_sensor", V4, "problem").state == STATE_OFF
+
+
 async def test_resolved_vehicle_errors_turn_problem_off(
     hass: HomeAssistant, setup_entry: MockConfigEntry, post_delivery: PostDelivery
 ) -> None:
@@ -549,6 +621,7 @@ async def test_next_charging_event_fires_its_type(
     completed = copy.deepcopy(load_fixture("v2_event_based.json"))
     completed["payload"]["eventId"] = "completed-event"
     completed["payload"]["eventType"] = "CHARGING_COMPLETED"
+    completed["payload"]["eventTime"] = "2025-12-10T19:05:00.000Z"
     freezer.tick(timedelta(minutes=5))
 
     await post_delivery(completed)
@@ -563,8 +636,8 @@ async def test_charging_event_of_unknown_vehicle_creates_its_device(
 ) -> None:
     await post_delivery(load_fixture("v2_event_based.json"))
 
-    assert _device(hass, V1).manufacturer == "Smartcar"
-    assert _state(hass, "sensor", V1, "battery_level").state == STATE_UNAVAILABLE
+    assert _device(hass, V1).name == "Smartcar vehicle d329211c"
+    assert not _has_entity(hass, "sensor", V1, "battery_level")
 
 
 # --- devices ----------------------------------------------------------------------
@@ -645,355 +718,7 @@ async def test_model_named_after_make_is_not_repeated(
     assert device.model == "Polestar 2"
 
 
-# --- restore ----------------------------------------------------------------------
-
-RECORDED = "2025-12-14T09:00:00+00:00"
-
-
-@pytest.fixture
-def known_vehicle(hass: HomeAssistant, config_entry: MockConfigEntry) -> str:
-    """V1 known from an earlier run: a device and registered entities."""
-    config_entry.add_to_hass(hass)
-    device = dr.async_get(hass).async_get_or_create(
-        config_entry_id=config_entry.entry_id,
-        identifiers={(DOMAIN, V1)},
-        name="Car",
-        manufacturer="Smartcar",
-    )
-    registry = er.async_get(hass)
-    for platform, key in (
-        ("sensor", "battery_level"),
-        ("sensor", "range"),
-        ("sensor", "charging_state"),
-        ("sensor", "odometer"),
-        ("sensor", "last_update"),
-        ("binary_sensor", "plugged_in"),
-        ("binary_sensor", "charging"),
-        ("binary_sensor", "problem"),
-        ("device_tracker", "location"),
-    ):
-        registry.async_get_or_create(
-            platform,
-            DOMAIN,
-            f"{V1}_{key}",
-            config_entry=config_entry,
-            device_id=device.id,
-            suggested_object_id=f"car_{key}",
-        )
-    return V1
-
-
-def _stored(value: Any, recorded_at: str | None = RECORDED, error: bool = False) -> Any:
-    return {"value": value, "recorded_at": recorded_at, "error": error}
-
-
-RESTORED = [
-    (State("sensor.car_battery_level", "55.0"), _stored(55.0)),
-    (State("sensor.car_range", STATE_UNAVAILABLE), _stored(None, error=True)),
-    (State("sensor.car_charging_state", "fully_charged"), _stored("fully_charged")),
-    (State("sensor.car_odometer", "12345.6"), _stored(12345.6)),
-    (State("sensor.car_last_update", "2025-12-14T09:30:00+00:00"), {}),
-    (State("binary_sensor.car_plugged_in", STATE_OFF), _stored(False)),
-    (
-        State(
-            "binary_sensor.car_problem",
-            STATE_ON,
-            {
-                "errors": [
-                    {
-                        "type": "CONNECTED_SERVICES_ACCOUNT",
-                        "code": "AUTHENTICATION_FAILED",
-                        "resolution": "REAUTHENTICATE",
-                    }
-                ]
-            },
-        ),
-        {},
-    ),
-    (
-        State("device_tracker.car_location", "not_home"),
-        _stored({"latitude": 52.52, "longitude": 13.405, "heading": 90.0}),
-    ),
-]
-
-
-async def _setup(hass: HomeAssistant, entry: MockConfigEntry) -> None:
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-
-
-async def test_restore_field_values_before_any_delivery(
-    hass: HomeAssistant, config_entry: MockConfigEntry, known_vehicle: str
-) -> None:
-    mock_restore_cache_with_extra_data(hass, RESTORED)
-
-    await _setup(hass, config_entry)
-
-    assert hass.states.get("sensor.car_battery_level").state == "55.0"
-    assert hass.states.get("sensor.car_charging_state").state == "fully_charged"
-    assert hass.states.get("sensor.car_odometer").state == "12345.6"
-    assert hass.states.get("binary_sensor.car_plugged_in").state == STATE_OFF
-
-
-async def test_restore_location(
-    hass: HomeAssistant, config_entry: MockConfigEntry, known_vehicle: str
-) -> None:
-    mock_restore_cache_with_extra_data(hass, RESTORED)
-
-    await _setup(hass, config_entry)
-
-    location = hass.states.get("device_tracker.car_location")
-    assert location.attributes["latitude"] == pytest.approx(52.52)
-    assert location.attributes["longitude"] == pytest.approx(13.405)
-    assert location.attributes["heading"] == pytest.approx(90.0)
-
-
-async def test_restore_problem_with_errors(
-    hass: HomeAssistant, config_entry: MockConfigEntry, known_vehicle: str
-) -> None:
-    mock_restore_cache_with_extra_data(hass, RESTORED)
-
-    await _setup(hass, config_entry)
-
-    problem = hass.states.get("binary_sensor.car_problem")
-    assert problem.state == STATE_ON
-    assert problem.attributes["errors"] == [
-        {
-            "type": "CONNECTED_SERVICES_ACCOUNT",
-            "code": "AUTHENTICATION_FAILED",
-            "resolution": "REAUTHENTICATE",
-        }
-    ]
-
-
-async def test_restore_last_update(
-    hass: HomeAssistant, config_entry: MockConfigEntry, known_vehicle: str
-) -> None:
-    mock_restore_cache_with_extra_data(hass, RESTORED)
-
-    await _setup(hass, config_entry)
-
-    assert (
-        hass.states.get("sensor.car_last_update").state == "2025-12-14T09:30:00+00:00"
-    )
-
-
-async def test_restored_error_field_is_unavailable(
-    hass: HomeAssistant, config_entry: MockConfigEntry, known_vehicle: str
-) -> None:
-    mock_restore_cache_with_extra_data(hass, RESTORED)
-
-    await _setup(hass, config_entry)
-
-    assert hass.states.get("sensor.car_range").state == STATE_UNAVAILABLE
-
-
-async def test_registered_entity_without_restore_data_is_unavailable(
-    hass: HomeAssistant, config_entry: MockConfigEntry, known_vehicle: str
-) -> None:
-    await _setup(hass, config_entry)
-
-    assert hass.states.get("sensor.car_battery_level").state == STATE_UNAVAILABLE
-    assert hass.states.get("binary_sensor.car_problem").state == STATE_OFF
-
-
-async def test_delivery_older_than_restored_reading_does_not_override_it(
-    hass: HomeAssistant,
-    config_entry: MockConfigEntry,
-    known_vehicle: str,
-    post_delivery: PostDelivery,
-) -> None:
-    mock_restore_cache_with_extra_data(hass, RESTORED)
-    await _setup(hass, config_entry)
-
-    await post_delivery(load_fixture("v2_dynamic.json"))  # readings of 08:00
-
-    assert hass.states.get("sensor.car_battery_level").state == "55.0"
-    assert hass.states.get("sensor.car_charging_state").state == "fully_charged"
-    # The range was restored as an error of 09:00, so it stays unavailable too.
-    assert hass.states.get("sensor.car_range").state == STATE_UNAVAILABLE
-    # Plugged in was restored at 09:00 as well.
-    assert hass.states.get("binary_sensor.car_plugged_in").state == STATE_OFF
-
-
-async def test_delivery_newer_than_restored_reading_replaces_it(
-    hass: HomeAssistant,
-    config_entry: MockConfigEntry,
-    known_vehicle: str,
-    post_delivery: PostDelivery,
-) -> None:
-    mock_restore_cache_with_extra_data(hass, RESTORED)
-    await _setup(hass, config_entry)
-
-    await post_delivery(
-        _v2_single(V1, "later", _battery_item(0.9, "2025-12-14T10:00:00Z", 320))
-    )
-
-    assert hass.states.get("sensor.car_battery_level").state == "90.0"
-    assert float(hass.states.get("sensor.car_range").state) == pytest.approx(320)
-    assert hass.states.get("sensor.car_last_update").state == (
-        "2025-12-14T10:00:00+00:00"
-    )
-
-
-async def test_restored_problem_is_cleared_by_resolved_error(
-    hass: HomeAssistant,
-    config_entry: MockConfigEntry,
-    known_vehicle: str,
-    post_delivery: PostDelivery,
-) -> None:
-    mock_restore_cache_with_extra_data(hass, RESTORED)
-    await _setup(hass, config_entry)
-    resolved = copy.deepcopy(load_fixture("v4_vehicle_error.json"))
-    resolved["data"]["vehicle"]["id"] = V1
-    resolved["data"]["errors"] = [
-        {**resolved["data"]["errors"][0], "state": "RESOLVED"}
-    ]
-
-    await post_delivery(resolved)
-
-    assert hass.states.get("binary_sensor.car_problem").state == STATE_OFF
-
-
-async def test_restore_without_extra_data_is_ignored(
-    hass: HomeAssistant, config_entry: MockConfigEntry, known_vehicle: str
-) -> None:
-    mock_restore_cache(
-        hass,
-        [
-            State("sensor.car_battery_level", "55.0"),
-            State("device_tracker.car_location", "home"),
-            State("sensor.car_last_update", "not a time"),
-            State("binary_sensor.car_problem", STATE_ON, {"errors": "oops"}),
-        ],
-    )
-
-    await _setup(hass, config_entry)
-
-    assert hass.states.get("sensor.car_battery_level").state == STATE_UNAVAILABLE
-    assert hass.states.get("device_tracker.car_location").state == STATE_UNAVAILABLE
-    assert hass.states.get("sensor.car_last_update").state == STATE_UNKNOWN
-    assert hass.states.get("binary_sensor.car_problem").state == STATE_OFF
-
-
-@pytest.mark.parametrize(
-    ("entity_id", "extra"),
-    [
-        ("sensor.car_battery_level", _stored("fifty-five")),
-        ("sensor.car_battery_level", _stored(True)),
-        ("sensor.car_battery_level", _stored(55.0, recorded_at=None)),
-        ("sensor.car_battery_level", _stored(55.0, recorded_at="yesterday")),
-        ("sensor.car_battery_level", {"value": 55.0}),
-        ("sensor.car_charging_state", _stored("warp_speed")),
-        ("binary_sensor.car_plugged_in", _stored("yes")),
-        ("device_tracker.car_location", _stored([52.52, 13.405])),
-        ("device_tracker.car_location", _stored({"latitude": "52", "longitude": 1})),
-        ("device_tracker.car_location", _stored({"latitude": 52.52})),
-    ],
-    ids=[
-        "text-value",
-        "bool-for-number",
-        "no-time",
-        "bad-time",
-        "only-value",
-        "unknown-option",
-        "text-for-bool",
-        "location-list",
-        "location-text",
-        "location-half",
-    ],
-)
-async def test_restore_with_bad_extra_data_is_ignored(
-    hass: HomeAssistant,
-    config_entry: MockConfigEntry,
-    known_vehicle: str,
-    entity_id: str,
-    extra: dict[str, Any],
-) -> None:
-    mock_restore_cache_with_extra_data(hass, [(State(entity_id, "55.0"), extra)])
-
-    await _setup(hass, config_entry)
-
-    state = hass.states.get(entity_id)
-    assert state is not None
-    assert state.state == STATE_UNAVAILABLE
-
-
-async def test_restore_problem_skips_malformed_errors(
-    hass: HomeAssistant, config_entry: MockConfigEntry, known_vehicle: str
-) -> None:
-    errors = ["ASLEEP", {"code": "NO_TYPE"}, {"type": 3}, {"type": "PERMISSION"}]
-    mock_restore_cache_with_extra_data(
-        hass, [(State("binary_sensor.car_problem", STATE_ON, {"errors": errors}), {})]
-    )
-
-    await _setup(hass, config_entry)
-
-    problem = hass.states.get("binary_sensor.car_problem")
-    assert problem.state == STATE_ON
-    assert problem.attributes["errors"] == [
-        {"type": "PERMISSION", "code": None, "resolution": None}
-    ]
-
-
-async def test_restore_field_with_impossible_time_is_ignored(
-    hass: HomeAssistant, config_entry: MockConfigEntry, known_vehicle: str
-) -> None:
-    """A well-formed but impossible stored time must not break the entity."""
-    mock_restore_cache_with_extra_data(
-        hass,
-        [
-            (
-                State("sensor.car_battery_level", "55.0"),
-                _stored(55.0, recorded_at="2025-13-45T25:61:00+00:00"),
-            )
-        ],
-    )
-
-    await _setup(hass, config_entry)
-
-    battery = hass.states.get("sensor.car_battery_level")
-    assert battery is not None
-    assert battery.state == STATE_UNAVAILABLE
-
-
-async def test_restore_last_update_with_impossible_time_is_unknown(
-    hass: HomeAssistant, config_entry: MockConfigEntry, known_vehicle: str
-) -> None:
-    mock_restore_cache_with_extra_data(
-        hass, [(State("sensor.car_last_update", "2025-13-45T25:61:00+00:00"), {})]
-    )
-
-    await _setup(hass, config_entry)
-
-    last_update = hass.states.get("sensor.car_last_update")
-    assert last_update is not None
-    assert last_update.state == STATE_UNKNOWN
-
-
-async def test_restore_with_time_without_zone_then_delivery(
-    hass: HomeAssistant,
-    config_entry: MockConfigEntry,
-    known_vehicle: str,
-    post_delivery: PostDelivery,
-) -> None:
-    """A stored time without a zone must not break the merge of later deliveries."""
-    mock_restore_cache_with_extra_data(
-        hass,
-        [
-            (
-                State("sensor.car_battery_level", "55.0"),
-                _stored(55.0, recorded_at="2025-12-14T09:00:00"),
-            )
-        ],
-    )
-    await _setup(hass, config_entry)
-
-    response = await post_delivery(load_fixture("v2_dynamic.json"))
-
-    assert response.status == 200
-    assert await response.json() == {"status": "ok"}
-    assert float(hass.states.get("sensor.car_range").state) == pytest.approx(312.5)
+# --- restart ----------------------------------------------------------------------
 
 
 async def test_reload_restores_values_and_keeps_newest_wins(
@@ -1010,9 +735,9 @@ async def test_reload_restores_values_and_keeps_newest_wins(
     assert location.attributes["heading"] == pytest.approx(271.5)
     assert _state(hass, "binary_sensor", V4, "problem").state == STATE_ON
     assert _state(hass, "binary_sensor", V4, "charging").state == STATE_ON
-    # The battery capacity has no OEM time: it counts as recorded at delivery.
+    # The newest time the car recorded (the capacity's oemUpdatedAt 0 is none).
     assert _state(hass, "sensor", V4, "last_update").state == (
-        "2025-12-14T08:06:05+00:00"
+        "2025-12-14T08:00:00+00:00"
     )
     older = copy.deepcopy(load_fixture("v4_vehicle_state.json"))
     older["eventId"] = "older-event"
@@ -1048,8 +773,7 @@ async def test_removed_vehicle_comes_back_with_entities_on_next_delivery(
     await hass.async_block_till_done()
     assert not _has_entity(hass, "sensor", V1, "battery_level")
 
-    again = copy.deepcopy(load_fixture("v2_dynamic.json"))
-    again["payload"]["vehicles"][0]["requestId"] = "after-removal"
+    again = _v2_single(V1, "after-removal", _battery_item(0.73, "2025-12-14T09:00:00Z"))
     await post_delivery(again)
 
     assert _device(hass, V1) is not None

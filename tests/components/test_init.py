@@ -277,7 +277,7 @@ async def test_delivery_without_smartcar_webhook_id_learns_nothing(
     assert CONF_SMARTCAR_WEBHOOK_ID not in setup_entry.data
 
 
-async def test_known_vehicles_get_entities_before_any_delivery(
+async def test_known_vehicle_gets_its_field_entities_with_its_first_values(
     hass: HomeAssistant,
     config_entry: MockConfigEntry,
     device_registry: dr.DeviceRegistry,
@@ -293,12 +293,13 @@ async def test_known_vehicles_get_entities_before_any_delivery(
     assert await hass.config_entries.async_setup(config_entry.entry_id)
     await hass.async_block_till_done()
 
-    entity_id = entity_registry.async_get_entity_id(
+    assert entity_registry.async_get_entity_id(
+        "binary_sensor", DOMAIN, f"{V4_VEHICLE_ID}_problem"
+    )
+    assert not entity_registry.async_get_entity_id(
         "sensor", DOMAIN, f"{V4_VEHICLE_ID}_battery_level"
     )
-    assert entity_id is not None
-    assert hass.states.get(entity_id).state == STATE_UNAVAILABLE
-    assert entity_registry.async_get_entity_id(
+    assert not entity_registry.async_get_entity_id(
         "device_tracker", DOMAIN, f"{V4_VEHICLE_ID}_location"
     )
 
@@ -346,7 +347,7 @@ async def test_acronym_make_keeps_its_capitals(
     assert device.manufacturer == "BMW"
 
 
-async def test_device_of_a_v2_only_vehicle_has_a_short_id_name(
+async def test_device_of_a_v2_only_vehicle_has_a_short_id_name_and_no_maker(
     hass: HomeAssistant, setup_entry: MockConfigEntry, post_delivery: PostDelivery
 ) -> None:
     await post_delivery(load_fixture("v2_dynamic.json"))
@@ -354,7 +355,8 @@ async def test_device_of_a_v2_only_vehicle_has_a_short_id_name(
     device = vehicle_device(hass, setup_entry.entry_id, V2_VEHICLE_ID)
     assert device is not None
     assert device.name == "Smartcar vehicle d329211c"
-    assert device.manufacturer == "Smartcar"
+    # Smartcar did not make the car: a 2.0 delivery just does not say who did.
+    assert device.manufacturer is None
     assert device.model is None
 
 

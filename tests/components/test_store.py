@@ -1,17 +1,17 @@
-"""The vehicle store on its own: newest-wins merge, dedupe and notifications."""
+"""The vehicle state and its store: merge rules, replays, persistence, notices."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+from homeassistant.core import HomeAssistant
 from hypothesis import HealthCheck, given, settings, strategies as st
 import pytest
 
-from custom_components.smartcar_webhooks.const import DEDUPE_MEMORY
 from custom_components.smartcar_webhooks.smartcar import (
     ChargingEvent,
     ChargingEventType,
-    ChargingState,
     DataDelivery,
     ErrorDelivery,
     ErrorState,
@@ -26,631 +26,594 @@ from custom_components.smartcar_webhooks.smartcar import (
     VehicleInfo,
     VehicleReport,
 )
+from custom_components.smartcar_webhooks.storage import decode_vehicle, encode_vehicle
 from custom_components.smartcar_webhooks.store import (
+    MAX_NEW_VEHICLES,
+    Outcome,
+    VehicleStore,
+)
+from custom_components.smartcar_webhooks.vehicle import (
     KEY_CHARGING_EVENT,
+    KEY_INFO,
     KEY_LAST_DELIVERY,
     KEY_LAST_UPDATE,
+    KEY_NEW,
     KEY_PROBLEM,
+    RECENT_DELIVERIES,
+    STALE_AFTER,
     VehicleState,
-    VehicleStore,
 )
 
 VEHICLE = "d329211c-3829-4685-9f7e-b1216460d4a3"
-OTHER = "61203471-718e-4ac0-ac71-a13b5ac2dee6"
 T0 = datetime(2025, 12, 14, 8, 0, tzinfo=UTC)
 ASLEEP = FieldError("VEHICLE_STATE", "ASLEEP", "RETRY_LATER")
-
-# Hypothesis with the autouse `hass` fixture of conftest.py.
+SERVER = FieldError("SERVER", "INTERNAL")
+BATTERY = Field.BATTERY_LEVEL
 PROPERTY = settings(
-    max_examples=100,
+    max_examples=200,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 
 
-def _reading(
-    value: Value | None = 50.0,
-    at: datetime = T0,
-    field: Field = Field.BATTERY_LEVEL,
-    *,
-    delivery_id: str = "delivery-1",
-    error: FieldError | None = None,
-    vehicle_id: str = VEHICLE,
-) -> Reading:
-    unit = Unit.PERCENT if field is Field.BATTERY_LEVEL else None
-    return Reading(vehicle_id, field, value, unit, at, delivery_id, error)
+def _at(minutes: float) -> datetime:
+    return T0 + timedelta(minutes=minutes)
 
 
-def _error(at: datetime = T0, field: Field = Field.BATTERY_LEVEL) -> Reading:
-    return _reading(None, at, field, error=ASLEEP)
+def _good(value: Value, recorded: datetime | None, key: Field = BATTERY) -> Reading:
+    return Reading(VEHICLE, key, value, Unit.PERCENT, recorded, "d")
 
 
-def _delivery(
-    *readings: Reading,
-    delivery_id: str = "delivery-1",
-    delivered_at: datetime = T0 + timedelta(minutes=10),
-    info: VehicleInfo | None = None,
-) -> DataDelivery:
-    info = info or VehicleInfo(VEHICLE)
-    return DataDelivery(
-        kind="dynamic",
-        webhook_id="c6ba6fcc-64f1-4daa-9ad6-16c8ee597411",
-        mode=Mode.LIVE,
-        delivered_at=delivered_at,
-        vehicles=(VehicleReport(info, delivery_id, readings),),
-    )
+def _bad(key: Field = BATTERY, error: FieldError = SERVER) -> Reading:
+    return Reading(VEHICLE, key, None, None, None, "d", error)
 
 
-def _vehicle_error(
-    state: ErrorState = ErrorState.ERROR,
-    code: str | None = "AUTHENTICATION_FAILED",
-    error_type: str = "CONNECTED_SERVICES_ACCOUNT",
-) -> VehicleError:
-    return VehicleError(error_type, code, None, "REAUTHENTICATE", state)
-
-
-def _error_delivery(
-    *errors: VehicleError, delivery_id: str = "error-1"
-) -> ErrorDelivery:
-    return ErrorDelivery(
-        webhook_id=None,
-        mode=Mode.LIVE,
-        delivery_id=delivery_id,
-        delivered_at=T0,
-        vehicle=VehicleInfo(VEHICLE, "KIA", "EV6", 2023),
-        errors=errors,
-    )
-
-
-def _charging_event(
-    event_type: ChargingEventType = ChargingEventType.CHARGING_STARTED,
-    delivery_id: str = "event-1",
-    vehicle_id: str = VEHICLE,
-) -> ChargingEvent:
-    return ChargingEvent(None, Mode.LIVE, delivery_id, vehicle_id, event_type, T0)
-
-
-def _state() -> VehicleState:
+def _vehicle() -> VehicleState:
     return VehicleState(VEHICLE, VehicleInfo(VEHICLE))
 
 
-def _calls(store: VehicleStore, *keys: str) -> dict[str, int]:
-    """Count listener calls per key of VEHICLE."""
-    calls = dict.fromkeys(keys, 0)
-
-    def listener_for(key: str) -> None:
-        def listener() -> None:
-            calls[key] += 1
-
-        store.async_add_listener(VEHICLE, key, listener)
-
-    for key in keys:
-        listener_for(key)
-    return calls
-
-
-# --- VehicleState.merge -------------------------------------------------------------
-
-
-def test_merge_first_reading_is_stored_and_changed() -> None:
-    state = _state()
-    reading = _reading(50.0)
-
-    assert state.merge([reading]) == {"battery_level"}
-    assert state.readings[Field.BATTERY_LEVEL] is reading
-
-
-def test_merge_newer_reading_replaces_older() -> None:
-    state = _state()
-    state.merge([_reading(50.0, T0)])
-    newer = _reading(60.0, T0 + timedelta(minutes=1))
-
-    assert state.merge([newer]) == {"battery_level"}
-    assert state.readings[Field.BATTERY_LEVEL] is newer
-
-
-def test_merge_older_reading_is_ignored() -> None:
-    state = _state()
-    newer = _reading(60.0, T0 + timedelta(minutes=1))
-    state.merge([newer])
-
-    assert state.merge([_reading(50.0, T0)]) == set()
-    assert state.readings[Field.BATTERY_LEVEL] is newer
-
-
-def test_merge_equal_times_take_the_later_arrival() -> None:
-    state = _state()
-    state.merge([_reading(50.0, T0, delivery_id="first")])
-    later = _reading(51.0, T0, delivery_id="second")
-
-    assert state.merge([later]) == {"battery_level"}
-    assert state.readings[Field.BATTERY_LEVEL] is later
-
-
-def test_merge_same_value_newer_time_is_stored_but_not_changed() -> None:
-    state = _state()
-    state.merge([_reading(50.0, T0)])
-    again = _reading(50.0, T0 + timedelta(hours=1))
-
-    assert state.merge([again]) == set()
-    assert state.readings[Field.BATTERY_LEVEL].recorded_at == again.recorded_at
-
-
-def test_merge_value_to_error_is_changed() -> None:
-    state = _state()
-    state.merge([_reading(50.0, T0)])
-
-    assert state.merge([_error(T0 + timedelta(minutes=1))]) == {"battery_level"}
-    assert not state.has_value(Field.BATTERY_LEVEL)
-
-
-def test_merge_error_to_error_is_not_changed() -> None:
-    state = _state()
-    state.merge([_error(T0)])
-    other = _reading(
-        None,
-        T0 + timedelta(minutes=1),
-        error=FieldError("VEHICLE_STATE", "UNREACHABLE"),
-    )
-
-    assert state.merge([other]) == set()
-
-
-def test_merge_error_to_value_is_changed() -> None:
-    state = _state()
-    state.merge([_error(T0)])
-
-    assert state.merge([_reading(50.0, T0 + timedelta(minutes=1))]) == {"battery_level"}
-    assert state.has_value(Field.BATTERY_LEVEL)
-
-
-def test_merge_reports_only_the_fields_that_changed() -> None:
-    state = _state()
-    state.merge(
-        [
-            _reading(50.0, T0),
-            _reading(300.0, T0, Field.RANGE),
-            _reading(ChargingState.CHARGING, T0, Field.CHARGING_STATE),
-        ]
-    )
-    later = T0 + timedelta(minutes=5)
-
-    changed = state.merge(
-        [
-            _reading(50.0, later),
-            _reading(290.0, later, Field.RANGE),
-            _reading(ChargingState.CHARGING, later, Field.CHARGING_STATE),
-            _reading(Location(48.1, 11.5), later, Field.LOCATION),
-        ]
-    )
-
-    assert changed == {"range", "location"}
-
-
-def test_last_update_is_the_newest_good_reading() -> None:
-    state = _state()
-    state.merge(
-        [
-            _reading(50.0, T0),
-            _reading(300.0, T0 + timedelta(minutes=3), Field.RANGE),
-            _error(T0 + timedelta(minutes=9), Field.LOCATION),
-        ]
-    )
-
-    assert state.last_update == T0 + timedelta(minutes=3)
-
-
-def test_last_update_without_good_readings_is_none() -> None:
-    state = _state()
-    assert state.last_update is None
-    state.merge([_error(T0)])
-    assert state.last_update is None
-
-
-def test_has_value() -> None:
-    state = _state()
-    state.merge([_reading(50.0), _error(field=Field.RANGE)])
-
-    assert state.has_value(Field.BATTERY_LEVEL)
-    assert not state.has_value(Field.RANGE)
-    assert not state.has_value(Field.LOCATION)
-
-
-# --- dedupe -------------------------------------------------------------------------
-
-
-def test_seen_is_true_the_second_time() -> None:
-    state = _state()
-    assert state.seen("delivery-1") is False
-    assert state.seen("delivery-1") is True
-    assert state.seen("delivery-2") is False
-
-
-def test_empty_delivery_id_is_never_a_duplicate() -> None:
-    state = _state()
-    assert state.seen("") is False
-    assert state.seen("") is False
-    assert len(state.seen_deliveries) == 0
-
-
-def test_dedupe_memory_is_bounded() -> None:
-    state = _state()
-    for index in range(DEDUPE_MEMORY + 1):
-        assert state.seen(f"delivery-{index}") is False
-
-    assert len(state.seen_deliveries) == DEDUPE_MEMORY
-    assert state.seen(f"delivery-{DEDUPE_MEMORY}") is True
-    # The oldest id was forgotten, so it counts as new again.
-    assert state.seen("delivery-0") is False
-
-
-def test_store_drops_a_duplicate_delivery() -> None:
-    store = VehicleStore()
-    assert store.async_apply(_delivery(_reading(50.0))) is True
-    calls = _calls(store, "battery_level")
-
-    assert store.async_apply(_delivery(_reading(10.0))) is False
-    assert calls == {"battery_level": 0}
-    assert store.vehicles[VEHICLE].readings[Field.BATTERY_LEVEL].value == 50.0
-
-
-def test_store_applies_deliveries_without_id_every_time() -> None:
-    store = VehicleStore()
-    assert store.async_apply(_delivery(_reading(50.0), delivery_id="")) is True
-    later = _reading(60.0, T0 + timedelta(minutes=1), delivery_id="")
-
-    assert store.async_apply(_delivery(later, delivery_id="")) is True
-    assert store.vehicles[VEHICLE].readings[Field.BATTERY_LEVEL].value == 60.0
-
-
-def test_delivery_with_one_new_vehicle_report_is_applied() -> None:
-    store = VehicleStore()
-    store.async_apply(_delivery(_reading(50.0), delivery_id="request-1"))
-    delivery = DataDelivery(
-        kind="dynamic",
+def _data(
+    *readings: Reading,
+    delivery_id: str = "delivery-1",
+    sent: datetime | None = None,
+    received: datetime | None = None,
+    info: VehicleInfo | None = None,
+) -> DataDelivery:
+    return DataDelivery(
+        kind="vehicle_state",
         webhook_id=None,
         mode=Mode.LIVE,
-        delivered_at=T0,
-        vehicles=(
-            VehicleReport(VehicleInfo(VEHICLE), "request-1", (_reading(10.0),)),
-            VehicleReport(
-                VehicleInfo(OTHER), "request-2", (_reading(20.0, vehicle_id=OTHER),)
-            ),
+        delivered_at=sent,
+        received_at=received or sent or _at(60),
+        vehicles=(VehicleReport(info or VehicleInfo(VEHICLE), delivery_id, readings),),
+    )
+
+
+def _errors(
+    *errors: VehicleError, delivery_id: str = "error-1", sent: datetime = T0
+) -> ErrorDelivery:
+    return ErrorDelivery(
+        None, Mode.LIVE, delivery_id, sent, sent, VehicleInfo(VEHICLE), errors
+    )
+
+
+def _auth_error(state: ErrorState = ErrorState.ERROR) -> VehicleError:
+    return VehicleError(
+        "CONNECTED_SERVICES_ACCOUNT",
+        "AUTHENTICATION_FAILED",
+        None,
+        "REAUTHENTICATE",
+        state,
+    )
+
+
+def _event(
+    event_type: ChargingEventType, at: datetime | None, delivery_id: str = "event-1"
+) -> ChargingEvent:
+    return ChargingEvent(None, Mode.LIVE, delivery_id, VEHICLE, event_type, at, _at(90))
+
+
+# --- merge: good values -----------------------------------------------------------
+
+
+def test_first_good_value_is_kept_and_announces_a_new_field() -> None:
+    vehicle = _vehicle()
+
+    changed = vehicle.merge([_good(70.0, T0)], _at(1))
+
+    assert vehicle.value(BATTERY) == 70.0
+    assert changed == {BATTERY.value, KEY_NEW, KEY_LAST_UPDATE}
+
+
+def test_newer_car_time_replaces_the_value() -> None:
+    vehicle = _vehicle()
+    vehicle.merge([_good(70.0, T0)], _at(1))
+
+    changed = vehicle.merge([_good(60.0, _at(5))], _at(6))
+
+    assert vehicle.value(BATTERY) == 60.0
+    assert changed == {BATTERY.value, KEY_LAST_UPDATE}
+
+
+def test_older_car_time_changes_nothing() -> None:
+    vehicle = _vehicle()
+    vehicle.merge([_good(70.0, _at(5))], _at(6))
+
+    changed = vehicle.merge([_good(20.0, T0)], _at(7))
+
+    assert vehicle.value(BATTERY) == 70.0
+    assert changed == set()
+
+
+def test_value_without_car_time_never_beats_one_with_it() -> None:
+    vehicle = _vehicle()
+    vehicle.merge([_good(70.0, T0)], _at(1))
+
+    assert vehicle.merge([_good(20.0, None)], _at(2)) == set()
+    assert vehicle.value(BATTERY) == 70.0
+
+
+def test_values_without_car_time_follow_the_arrival_order() -> None:
+    vehicle = _vehicle()
+    vehicle.merge([_good(82.0, None, Field.BATTERY_CAPACITY)], _at(1))
+
+    vehicle.merge([_good(80.0, None, Field.BATTERY_CAPACITY)], _at(2))
+
+    assert vehicle.value(Field.BATTERY_CAPACITY) == 80.0
+
+
+def test_same_value_with_newer_time_is_no_change_of_the_field() -> None:
+    vehicle = _vehicle()
+    vehicle.merge([_good(70.0, T0)], _at(1))
+
+    assert vehicle.merge([_good(70.0, _at(5))], _at(6)) == {KEY_LAST_UPDATE}
+
+
+def test_last_update_is_the_newest_car_time_of_a_good_value() -> None:
+    vehicle = _vehicle()
+    vehicle.merge(
+        [_good(70.0, _at(5)), _good(300.0, T0, Field.RANGE), _good(82.0, None)], _at(9)
+    )
+
+    assert vehicle.last_update == _at(5)
+
+
+# --- merge: errors (issue 9.2) -----------------------------------------------------
+
+
+def test_error_delivered_after_the_value_makes_it_unavailable() -> None:
+    vehicle = _vehicle()
+    vehicle.merge([_good(70.0, T0)], _at(1))
+
+    changed = vehicle.merge([_bad()], _at(2))
+
+    assert vehicle.value(BATTERY) is None
+    assert vehicle.has(BATTERY)
+    assert changed == {BATTERY.value, KEY_PROBLEM}
+
+
+def test_same_value_delivered_after_a_transient_error_ends_it() -> None:
+    """Battery 70 %, a SERVER error, then the same 70 % again: available again."""
+    vehicle = _vehicle()
+    vehicle.merge([_good(70.0, T0)], _at(1))
+    vehicle.merge([_bad()], _at(2))
+
+    changed = vehicle.merge([_good(70.0, T0)], _at(3))
+
+    assert vehicle.value(BATTERY) == 70.0
+    assert changed == {BATTERY.value, KEY_PROBLEM}
+
+
+def test_good_reading_recorded_before_the_error_but_delivered_after_ends_it() -> None:
+    vehicle = _vehicle()
+    vehicle.merge([_bad(Field.LOCKED)], _at(2))
+
+    vehicle.merge([_good(True, _at(1), Field.LOCKED)], _at(3))
+
+    assert vehicle.value(Field.LOCKED) is True
+
+
+def test_error_delivered_before_the_good_reading_changes_nothing() -> None:
+    vehicle = _vehicle()
+    vehicle.merge([_good(70.0, T0)], _at(5))
+
+    assert vehicle.merge([_bad()], _at(4)) == set()
+    assert vehicle.value(BATTERY) == 70.0
+
+
+def test_error_for_a_field_never_seen_makes_no_new_field() -> None:
+    vehicle = _vehicle()
+
+    assert vehicle.merge([_bad()], _at(1)) == {KEY_PROBLEM}
+    assert not vehicle.has(BATTERY)
+
+
+# --- merge: property ---------------------------------------------------------------
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(min_value=0, max_value=10_000),
+            st.floats(min_value=0, max_value=100),
         ),
-    )
+        min_size=1,
+        max_size=8,
+        unique_by=lambda item: item[0],
+    ),
+    st.randoms(use_true_random=False),
+)
+def test_newest_car_time_wins_in_any_arrival_order(
+    readings: list[tuple[int, float]], order: Any
+) -> None:
+    arrival = list(readings)
+    order.shuffle(arrival)
+    vehicle = _vehicle()
 
-    assert store.async_apply(delivery) is True
-    assert store.vehicles[VEHICLE].readings[Field.BATTERY_LEVEL].value == 50.0
-    assert store.vehicles[OTHER].readings[Field.BATTERY_LEVEL].value == 20.0
+    for index, (minutes, value) in enumerate(arrival):
+        vehicle.merge([_good(value, _at(minutes))], _at(20_000 + index))
 
-
-# --- vehicles -----------------------------------------------------------------------
-
-
-def test_vehicle_is_new_the_first_time() -> None:
-    store = VehicleStore()
-    state, new = store.vehicle(VehicleInfo(VEHICLE))
-    assert new is True
-    assert store.vehicles[VEHICLE] is state
-    assert store.vehicle(VehicleInfo(VEHICLE)) == (state, False)
-
-
-def test_vehicle_info_with_make_renames_the_vehicle() -> None:
-    store = VehicleStore()
-    store.vehicle(VehicleInfo(VEHICLE))
-    info = VehicleInfo(VEHICLE, "KIA", "EV6", 2023)
-
-    state, renamed = store.vehicle(info)
-
-    assert renamed is True
-    assert state.info == info
-    assert store.vehicle(info) == (state, False)
+    newest = max(readings)
+    assert vehicle.value(BATTERY) == newest[1]
+    assert vehicle.last_update == _at(newest[0])
 
 
-def test_vehicle_info_without_make_keeps_known_info() -> None:
-    store = VehicleStore()
-    info = VehicleInfo(VEHICLE, "KIA", "EV6", 2023)
-    store.vehicle(info)
+@given(st.lists(st.booleans(), min_size=1, max_size=12))
+def test_unavailable_exactly_while_the_latest_delivery_was_an_error(
+    deliveries: list[bool],
+) -> None:
+    vehicle = _vehicle()
+    vehicle.merge([_good(70.0, T0)], _at(0))
 
-    state, renamed = store.vehicle(VehicleInfo(VEHICLE))
+    for index, good in enumerate(deliveries, start=1):
+        vehicle.merge([_good(70.0, T0) if good else _bad()], _at(index))
 
-    assert renamed is False
-    assert state.info == info
-
-
-# --- listeners ----------------------------------------------------------------------
-
-
-def test_listeners_are_called_only_for_changed_keys() -> None:
-    store = VehicleStore()
-    store.async_apply(
-        _delivery(_reading(50.0), _reading(300.0, field=Field.RANGE), delivery_id="a")
-    )
-    calls = _calls(store, "battery_level", "range", "location")
-    later = T0 + timedelta(minutes=5)
-
-    store.async_apply(
-        _delivery(
-            _reading(50.0, later),
-            _reading(290.0, later, Field.RANGE),
-            delivery_id="b",
-        )
-    )
-
-    assert calls == {"battery_level": 0, "range": 1, "location": 0}
+    assert (vehicle.value(BATTERY) is not None) == deliveries[-1]
 
 
-def test_listeners_of_other_vehicles_are_not_called() -> None:
-    store = VehicleStore()
-    other_calls: list[bool] = []
-    store.async_add_listener(OTHER, "battery_level", lambda: other_calls.append(True))
-
-    store.async_apply(_delivery(_reading(50.0)))
-
-    assert other_calls == []
+# --- the store ---------------------------------------------------------------------
 
 
-def test_last_update_and_last_delivery_listeners() -> None:
-    store = VehicleStore()
-    calls = _calls(store, KEY_LAST_UPDATE, KEY_LAST_DELIVERY)
-
-    store.async_apply(_delivery(_reading(50.0), delivery_id="a"))
-    assert calls == {KEY_LAST_UPDATE: 1, KEY_LAST_DELIVERY: 1}
-
-    # Same reading time, a later delivery: only the delivery time moves.
-    store.async_apply(
-        _delivery(
-            _reading(50.0),
-            delivery_id="b",
-            delivered_at=T0 + timedelta(minutes=20),
-        )
-    )
-    assert calls == {KEY_LAST_UPDATE: 1, KEY_LAST_DELIVERY: 2}
+@pytest.fixture
+def store(hass: HomeAssistant) -> VehicleStore:
+    """An empty store of one entry."""
+    return VehicleStore(hass, "entry-1")
 
 
-def test_older_delivery_time_does_not_move_last_delivery() -> None:
-    store = VehicleStore()
-    store.async_apply(_delivery(_reading(50.0), delivery_id="a"))
-    calls = _calls(store, KEY_LAST_DELIVERY)
-    latest = store.vehicles[VEHICLE].last_delivery
-
-    store.async_apply(
-        _delivery(
-            _reading(51.0, T0 + timedelta(minutes=1)),
-            delivery_id="b",
-            delivered_at=T0,
-        )
-    )
-
-    assert store.vehicles[VEHICLE].last_delivery == latest
-    assert calls == {KEY_LAST_DELIVERY: 0}
-
-
-def test_removed_listener_is_not_called() -> None:
-    store = VehicleStore()
-    calls: list[str] = []
-    remove = store.async_add_listener(
-        VEHICLE, "battery_level", lambda: calls.append("x")
-    )
-    remove_keys = store.async_add_new_keys_listener(lambda _v: calls.append("keys"))
-    remove_device = store.async_add_device_listener(lambda _v: calls.append("device"))
-    remove()
-    remove_keys()
-    remove_device()
-
-    store.async_apply(_delivery(_reading(50.0)))
-
-    assert calls == []
-
-
-def test_new_keys_listener_for_new_vehicle_and_first_values_only() -> None:
-    store = VehicleStore()
+def _notices(
+    store: VehicleStore, key: str, vehicle_id: str | None = None
+) -> list[set[str]]:
     seen: list[set[str]] = []
-    store.async_add_new_keys_listener(lambda vehicle: seen.append(set(vehicle.present)))
+    store.async_listen(
+        lambda _vehicle, changed: seen.append(set(changed)), key, vehicle_id
+    )
+    return seen
 
-    store.async_apply(_delivery(_reading(50.0), delivery_id="a"))
-    assert len(seen) == 1  # a new vehicle
-    assert "battery_level" in seen[0]
+
+async def test_delivery_is_applied_and_notifies_its_keys(store: VehicleStore) -> None:
+    battery = _notices(store, BATTERY.value, VEHICLE)
+    new = _notices(store, KEY_NEW)
+    info = _notices(store, KEY_INFO)
+
+    outcome = store.async_apply(_data(_good(70.0, T0)))
+
+    assert outcome is Outcome.APPLIED
+    assert len(battery) == len(new) == len(info) == 1
+    assert battery[0] >= {BATTERY.value, KEY_LAST_DELIVERY}
+
+
+async def test_listener_of_another_key_or_vehicle_is_not_called(
+    store: VehicleStore,
+) -> None:
+    other_key = _notices(store, Field.RANGE.value, VEHICLE)
+    other_vehicle = _notices(store, BATTERY.value, "another-vehicle")
+
+    store.async_apply(_data(_good(70.0, T0)))
+
+    assert other_key == other_vehicle == []
+
+
+async def test_removed_listener_is_not_called(store: VehicleStore) -> None:
+    seen: list[str] = []
+    remove = store.async_listen(lambda _v, _c: seen.append("x"), BATTERY.value, VEHICLE)
+    remove()
+
+    store.async_apply(_data(_good(70.0, T0)))
+
+    assert seen == []
+
+
+async def test_same_delivery_id_again_is_a_duplicate_and_changes_nothing(
+    store: VehicleStore,
+) -> None:
+    store.async_apply(_data(_good(70.0, T0)))
+    notices = _notices(store, KEY_LAST_DELIVERY, VEHICLE)
+
+    assert store.async_apply(_data(_good(20.0, _at(5)))) is Outcome.DUPLICATE
+    assert store.vehicles[VEHICLE].value(BATTERY) == 70.0
+    assert notices == []
+
+
+async def test_delivery_ids_are_remembered_within_a_bound(store: VehicleStore) -> None:
+    for index in range(RECENT_DELIVERIES + 5):
+        store.async_apply(_data(delivery_id=f"d{index}"))
+
+    assert len(store.vehicles[VEHICLE].recent) == RECENT_DELIVERIES
+    assert store.async_apply(_data(delivery_id="d0")) is Outcome.APPLIED
+
+
+async def test_delivery_sent_long_before_the_newest_is_a_stale_replay(
+    store: VehicleStore,
+) -> None:
+    store.async_apply(_data(_good(70.0, T0), delivery_id="new", sent=_at(120)))
+
+    replay = _data(
+        _bad(), delivery_id="old", sent=_at(120) - STALE_AFTER - timedelta(seconds=1)
+    )
+
+    assert store.async_apply(replay) is Outcome.STALE
+    assert store.vehicles[VEHICLE].value(BATTERY) == 70.0
+
+
+async def test_late_retry_within_the_margin_is_merged(store: VehicleStore) -> None:
+    store.async_apply(_data(_good(70.0, _at(5)), delivery_id="new", sent=_at(10)))
+
+    late = _data(_good(60.0, T0, Field.RANGE), delivery_id="late", sent=_at(2))
+
+    assert store.async_apply(late) is Outcome.APPLIED
+    assert store.vehicles[VEHICLE].value(Field.RANGE) == 60.0
+
+
+async def test_one_delivery_adds_at_most_the_new_vehicle_limit(
+    store: VehicleStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    reports = tuple(
+        VehicleReport(VehicleInfo(f"vehicle-{index}"), f"r{index}", ())
+        for index in range(MAX_NEW_VEHICLES + 50)
+    )
+    delivery = DataDelivery("dynamic", None, Mode.LIVE, None, T0, reports)
+
+    assert store.async_apply(delivery) is Outcome.APPLIED
+    assert len(store.vehicles) == MAX_NEW_VEHICLES
+    assert caplog.text.count("too many new vehicles") == 1
+
+
+async def test_vehicle_info_with_a_make_renames_the_vehicle(
+    store: VehicleStore,
+) -> None:
+    store.async_apply(_data())
+    info = _notices(store, KEY_INFO)
 
     store.async_apply(
-        _delivery(_reading(40.0, T0 + timedelta(minutes=1)), delivery_id="b")
+        _data(delivery_id="2", info=VehicleInfo(VEHICLE, "KIA", "EV6", 2023))
     )
-    assert len(seen) == 1  # a repeated key
+    store.async_apply(_data(delivery_id="3"))
 
+    assert store.vehicles[VEHICLE].info == VehicleInfo(VEHICLE, "KIA", "EV6", 2023)
+    assert len(info) == 1
+
+
+# --- vehicle errors and charging events (issue 7.4) -------------------------------------
+
+
+async def test_older_vehicle_error_after_a_newer_resolved_one_changes_nothing(
+    store: VehicleStore,
+) -> None:
+    store.async_apply(_errors(_auth_error(), delivery_id="e1", sent=_at(0)))
     store.async_apply(
-        _delivery(
-            _reading(300.0, T0 + timedelta(minutes=2), Field.RANGE), delivery_id="c"
-        )
+        _errors(_auth_error(ErrorState.RESOLVED), delivery_id="e3", sent=_at(20))
     )
-    assert len(seen) == 2  # the first value of the range
-    assert "range" in seen[1]
+    problem = _notices(store, KEY_PROBLEM, VEHICLE)
 
+    store.async_apply(_errors(_auth_error(), delivery_id="e2", sent=_at(10)))
 
-def test_field_in_error_is_not_present() -> None:
-    store = VehicleStore()
-    store.async_apply(
-        _delivery(_reading(50.0), _error(field=Field.FUEL_LEVEL), delivery_id="a")
-    )
-
-    present = store.vehicles[VEHICLE].present
-    assert "battery_level" in present
-    assert "fuel_level" not in present
-
-
-def test_device_listener_for_new_and_renamed_vehicles() -> None:
-    store = VehicleStore()
-    infos: list[VehicleInfo] = []
-    store.async_add_device_listener(lambda vehicle: infos.append(vehicle.info))
-    kia = VehicleInfo(VEHICLE, "KIA", "EV6", 2023)
-
-    store.async_apply(_delivery(_reading(50.0), delivery_id="a"))
-    store.async_apply(_delivery(_reading(50.0), delivery_id="b", info=kia))
-    store.async_apply(_delivery(_reading(50.0), delivery_id="c", info=kia))
-    store.async_apply(_delivery(_reading(50.0), delivery_id="d"))
-
-    assert infos == [VehicleInfo(VEHICLE), kia]
-
-
-# --- vehicle errors and charging events -------------------------------------------
-
-
-def test_vehicle_error_is_active_until_resolved() -> None:
-    store = VehicleStore()
-    calls = _calls(store, KEY_PROBLEM)
-
-    assert store.async_apply(_error_delivery(_vehicle_error())) is True
-    assert [e.code for e in store.vehicles[VEHICLE].active_errors] == [
-        "AUTHENTICATION_FAILED"
-    ]
-    assert calls == {KEY_PROBLEM: 1}
-
-    resolved = _vehicle_error(ErrorState.RESOLVED)
-    assert store.async_apply(_error_delivery(resolved, delivery_id="error-2")) is True
     assert store.vehicles[VEHICLE].active_errors == []
-    assert calls == {KEY_PROBLEM: 2}
+    assert problem == []
 
 
-def test_vehicle_error_without_change_does_not_notify_problem() -> None:
-    store = VehicleStore()
-    store.async_apply(_error_delivery(_vehicle_error()))
-    calls = _calls(store, KEY_PROBLEM)
+async def test_resolved_error_turns_the_problem_off(store: VehicleStore) -> None:
+    store.async_apply(_errors(_auth_error(), delivery_id="e1", sent=_at(0)))
+    problem = _notices(store, KEY_PROBLEM, VEHICLE)
 
     store.async_apply(
-        _error_delivery(
-            _vehicle_error(ErrorState.RESOLVED, "ASLEEP", "VEHICLE_STATE"),
-            delivery_id="error-2",
-        )
+        _errors(_auth_error(ErrorState.RESOLVED), delivery_id="e2", sent=_at(5))
     )
 
-    assert calls == {KEY_PROBLEM: 0}
-    assert len(store.vehicles[VEHICLE].active_errors) == 1
+    assert store.vehicles[VEHICLE].active_errors == []
+    assert len(problem) == 1
 
 
-def test_errors_are_keyed_by_type_and_code() -> None:
-    store = VehicleStore()
-    store.async_apply(
-        _error_delivery(
-            _vehicle_error(),
-            _vehicle_error(code=None, error_type="PERMISSION"),
-            _vehicle_error(code="ASLEEP", error_type="VEHICLE_STATE"),
-        )
-    )
-    store.async_apply(
-        _error_delivery(
-            _vehicle_error(ErrorState.RESOLVED, None, "PERMISSION"),
-            delivery_id="error-2",
-        )
+async def test_older_charging_event_after_a_newer_one_fires_nothing(
+    store: VehicleStore,
+) -> None:
+    store.async_apply(_event(ChargingEventType.CHARGING_COMPLETED, _at(30), "done"))
+    fired = _notices(store, KEY_CHARGING_EVENT, VEHICLE)
+
+    store.async_apply(_event(ChargingEventType.CHARGING_STARTED, _at(10), "started"))
+
+    assert fired == []
+    assert store.vehicles[VEHICLE].last_event == (
+        ChargingEventType.CHARGING_COMPLETED,
+        _at(30),
     )
 
-    assert {(e.type, e.code) for e in store.vehicles[VEHICLE].active_errors} == {
-        ("CONNECTED_SERVICES_ACCOUNT", "AUTHENTICATION_FAILED"),
-        ("VEHICLE_STATE", "ASLEEP"),
-    }
+
+async def test_the_same_charging_event_under_a_new_id_fires_nothing(
+    store: VehicleStore,
+) -> None:
+    store.async_apply(_event(ChargingEventType.CHARGING_STARTED, _at(10), "a"))
+    fired = _notices(store, KEY_CHARGING_EVENT, VEHICLE)
+
+    store.async_apply(_event(ChargingEventType.CHARGING_STARTED, _at(10), "b"))
+
+    assert fired == []
 
 
-def test_duplicate_error_delivery_is_dropped() -> None:
-    store = VehicleStore()
-    store.async_apply(_error_delivery(_vehicle_error()))
+async def test_first_charging_event_of_a_known_vehicle_announces_a_new_entity(
+    store: VehicleStore,
+) -> None:
+    store.async_apply(_data(_good(70.0, T0)))
+    new = _notices(store, KEY_NEW, VEHICLE)
 
-    resolved = _error_delivery(_vehicle_error(ErrorState.RESOLVED))
-    assert store.async_apply(resolved) is False
-    assert len(store.vehicles[VEHICLE].active_errors) == 1
+    store.async_apply(_event(ChargingEventType.CHARGING_STARTED, _at(10)))
 
-
-def test_charging_event_is_kept_and_notified() -> None:
-    store = VehicleStore()
-    calls = _calls(store, KEY_CHARGING_EVENT)
-    event = _charging_event()
-
-    assert store.async_apply(event) is True
-
-    assert store.vehicles[VEHICLE].last_charging_event is event
-    assert calls == {KEY_CHARGING_EVENT: 1}
-    assert KEY_CHARGING_EVENT in store.vehicles[VEHICLE].present
+    assert len(new) == 1
 
 
-def test_duplicate_charging_event_is_dropped() -> None:
-    store = VehicleStore()
-    store.async_apply(_charging_event())
-    calls = _calls(store, KEY_CHARGING_EVENT)
-    stopped = _charging_event(ChargingEventType.CHARGING_STOPPED)
+# --- removed vehicles ---------------------------------------------------------------
 
-    assert store.async_apply(stopped) is False
-    assert calls == {KEY_CHARGING_EVENT: 0}
+
+async def test_replay_for_a_removed_vehicle_does_not_bring_it_back(
+    store: VehicleStore,
+) -> None:
+    store.async_apply(_data(_good(70.0, _at(5)), delivery_id="a", sent=_at(6)))
+    store.async_apply(_errors(_auth_error(), delivery_id="e", sent=_at(7)))
+    store.async_apply(_event(ChargingEventType.CHARGING_STARTED, _at(8), "ev"))
+    store.async_remove_vehicle(VEHICLE)
+
     assert (
-        store.vehicles[VEHICLE].last_charging_event.event_type
-        is ChargingEventType.CHARGING_STARTED
+        store.async_apply(_data(_good(70.0, _at(5)), delivery_id="b")) is Outcome.STALE
     )
+    assert store.async_apply(_errors(_auth_error(), delivery_id="e2", sent=_at(7))) is (
+        Outcome.STALE
+    )
+    assert store.async_apply(
+        _event(ChargingEventType.CHARGING_STARTED, _at(8), "ev2")
+    ) is (Outcome.STALE)
+    assert VEHICLE not in store.vehicles
 
 
-# --- properties -----------------------------------------------------------------------
-
-
-@PROPERTY
-@given(
-    readings=st.lists(
-        st.tuples(
-            st.integers(min_value=0, max_value=10**6),
-            st.floats(min_value=0, max_value=100, allow_nan=False),
-        ),
-        min_size=1,
-        max_size=12,
-        unique_by=lambda item: item[0],
-    ),
-    data=st.data(),
-)
-def test_newest_recorded_reading_wins_in_any_arrival_order(
-    readings: list[tuple[int, float]], data: st.DataObject
+async def test_newer_data_brings_a_removed_vehicle_back_fresh(
+    store: VehicleStore,
 ) -> None:
-    order = data.draw(st.permutations(readings))
-    state = _state()
+    store.async_apply(_data(_good(70.0, _at(5)), _good(300.0, _at(5), Field.RANGE)))
+    store.async_remove_vehicle(VEHICLE)
 
-    for seconds, value in order:
-        state.merge([_reading(value, T0 + timedelta(seconds=seconds))])
+    store.async_apply(_data(_good(60.0, _at(9)), delivery_id="after"))
 
-    newest_seconds, newest_value = max(readings)
-    stored = state.readings[Field.BATTERY_LEVEL]
-    assert stored.recorded_at == T0 + timedelta(seconds=newest_seconds)
-    assert stored.value == newest_value
+    assert store.vehicles[VEHICLE].value(BATTERY) == 60.0
+    assert not store.vehicles[VEHICLE].has(Field.RANGE)
 
 
-@PROPERTY
-@given(
-    readings=st.lists(
-        st.tuples(
-            st.integers(min_value=0, max_value=10**6),
-            st.floats(min_value=0, max_value=100, allow_nan=False),
-        ),
-        min_size=1,
-        max_size=12,
-        unique_by=lambda item: item[0],
-    ),
-    data=st.data(),
-)
-def test_store_keeps_newest_reading_across_deliveries_in_any_order(
-    readings: list[tuple[int, float]], data: st.DataObject
+async def test_removing_an_unknown_vehicle_does_nothing(store: VehicleStore) -> None:
+    store.async_remove_vehicle(VEHICLE)
+
+    assert store.async_apply(_data(_good(70.0, T0))) is Outcome.APPLIED
+
+
+async def test_added_vehicle_is_known_before_any_delivery(store: VehicleStore) -> None:
+    info = _notices(store, KEY_INFO)
+
+    store.async_add_vehicle(VehicleInfo(VEHICLE, "POLESTAR", "Polestar 2", 2024))
+    store.async_add_vehicle(VehicleInfo(VEHICLE, "POLESTAR", "Polestar 2", 2024))
+
+    assert store.vehicles[VEHICLE].info.model == "Polestar 2"
+    assert len(info) == 1
+
+
+# --- persistence --------------------------------------------------------------------
+
+
+async def test_saved_state_loads_into_a_new_store(
+    hass: HomeAssistant, store: VehicleStore, hass_storage: dict[str, Any]
 ) -> None:
-    order = data.draw(st.permutations(readings))
-    store = VehicleStore()
-
-    for index, (seconds, value) in enumerate(order):
-        at = T0 + timedelta(seconds=seconds)
-        store.async_apply(
-            _delivery(
-                _reading(value, at, delivery_id=str(index)), delivery_id=str(index)
-            )
+    store.async_apply(
+        _data(
+            _good(70.0, T0),
+            _good(Location(52.5, 13.4, 90.0), T0, Field.LOCATION),
+            _bad(Field.RANGE),
+            info=VehicleInfo(VEHICLE, "KIA", "EV6", 2023),
+            sent=_at(1),
         )
+    )
+    store.async_apply(_errors(_auth_error(), sent=_at(2)))
+    store.async_apply(_event(ChargingEventType.CHARGING_STARTED, _at(3)))
+    store.async_remove_vehicle("gone")
+    await store.async_flush()
 
-    newest_seconds, newest_value = max(readings)
-    vehicle = store.vehicles[VEHICLE]
-    assert vehicle.readings[Field.BATTERY_LEVEL].value == newest_value
-    assert vehicle.last_update == T0 + timedelta(seconds=newest_seconds)
+    loaded = VehicleStore(hass, "entry-1")
+    assert await loaded.async_load()
+
+    assert encode_vehicle(loaded.vehicles[VEHICLE]) == encode_vehicle(
+        store.vehicles[VEHICLE]
+    )
+    assert loaded.async_apply(_data(delivery_id="delivery-1")) is Outcome.DUPLICATE
 
 
-@pytest.mark.parametrize("count", [1, DEDUPE_MEMORY, DEDUPE_MEMORY * 3])
-def test_dedupe_memory_never_exceeds_its_bound(count: int) -> None:
-    store = VehicleStore()
-    for index in range(count):
-        store.async_apply(_delivery(_reading(50.0), delivery_id=f"id-{index}"))
+async def test_store_without_saved_state_says_so(hass: HomeAssistant) -> None:
+    assert not await VehicleStore(hass, "never-saved").async_load()
 
-    assert len(store.vehicles[VEHICLE].seen_deliveries) == min(count, DEDUPE_MEMORY)
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        {"fields": {"battery_level": {"value": 1}}},
+        {"last_update": "not a time"},
+        {"last_update": "2025-12-14T08:00:00"},
+        {"errors": [{"type": None}]},
+        {"make": 3},
+        {"last_event": ["warp", None]},
+    ],
+)
+def test_unreadable_stored_vehicle_is_skipped(damage: dict[str, Any]) -> None:
+    vehicle = _vehicle()
+    vehicle.merge([_good(70.0, T0)], _at(1))
+
+    assert decode_vehicle(VEHICLE, {**encode_vehicle(vehicle), **damage}) is None
+
+
+def test_stored_field_of_an_unknown_key_is_left_out() -> None:
+    raw = encode_vehicle(_vehicle())
+    raw["fields"]["warp_drive"] = {"value": 1}
+
+    decoded = decode_vehicle(VEHICLE, raw)
+
+    assert decoded is not None
+    assert decoded.fields == {}
+
+
+@PROPERTY
+@given(value=st.floats(min_value=0, max_value=100), minutes=st.integers(0, 10**6))
+def test_encoding_round_trips(value: float, minutes: int) -> None:
+    vehicle = _vehicle()
+    vehicle.merge([_good(value, _at(minutes)), _bad(Field.RANGE)], _at(minutes + 1))
+
+    decoded = decode_vehicle(VEHICLE, encode_vehicle(vehicle))
+
+    assert decoded is not None
+    assert encode_vehicle(decoded) == encode_vehicle(vehicle)
+
+
+async def test_load_skips_unreadable_parts_and_keeps_the_rest(
+    hass: HomeAssistant, hass_storage: dict[str, Any]
+) -> None:
+    good = _vehicle()
+    good.merge([_good(70.0, T0)], _at(1))
+    hass_storage["smartcar_webhooks.entry-1"] = {
+        "version": 1,
+        "minor_version": 1,
+        "key": "smartcar_webhooks.entry-1",
+        "data": {
+            "vehicles": {VEHICLE: encode_vehicle(good), "broken": {"make": 1}},
+            "removed": {
+                "gone": {
+                    "recent": ["x"],
+                    "newest_sent": None,
+                    "last_update": "2025-12-14T09:00:00+00:00",
+                    "last_event_at": None,
+                },
+                "unreadable": {"recent": 5},
+            },
+        },
+    }
+    store = VehicleStore(hass, "entry-1")
+
+    assert await store.async_load()
+
+    assert set(store.vehicles) == {VEHICLE}
+    gone = VehicleInfo("gone")
+    replay = _data(_good(1.0, T0), delivery_id="y", info=gone)
+    assert store.async_apply(replay) is Outcome.STALE
+    assert store.async_apply(
+        _data(delivery_id="z", info=VehicleInfo("unreadable"))
+    ) is (Outcome.APPLIED)

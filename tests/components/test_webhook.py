@@ -12,10 +12,17 @@ from typing import Any
 from unittest.mock import patch
 
 from aiohttp import ClientError
+from aiohttp.http_exceptions import ContentLengthError
+from aiohttp.web import RequestPayloadError
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.webhook import async_handle_webhook
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import entity_registry as er, issue_registry as ir
+from homeassistant.helpers import (
+    device_registry as dr,
+    entity_registry as er,
+    issue_registry as ir,
+)
+from homeassistant.helpers.json import json_bytes
 from homeassistant.setup import async_setup_component
 from homeassistant.util.aiohttp import MockRequest
 from hypothesis import HealthCheck, given, settings, strategies as st
@@ -42,7 +49,7 @@ from tests.conftest import MANAGEMENT_TOKEN, WEBHOOK_ID, PostDelivery, load_fixt
 
 V2_VEHICLE = "d329211c-3829-4685-9f7e-b1216460d4a3"
 V4_VEHICLE = "9df3e999-f80f-4893-9c42-d3e9f351e174"
-NOT_5XX = {200, 400, 401, 403, 413}
+NOT_5XX = {200, 400, 401, 403, 413, 415}
 
 
 @pytest.fixture(autouse=True)
@@ -542,9 +549,45 @@ async def test_signed_delivery_with_wrong_typed_field_applies_the_others(
 
     assert response.status == HTTPStatus.OK
     assert await response.json() == {"status": "ok"}
-    assert _state(hass, "sensor", V2_VEHICLE, "battery_level") == "unavailable"
+    # The battery never had a good value: no entity for it yet.
+    assert not er.async_get(hass).async_get_entity_id(
+        "sensor", DOMAIN, f"{V2_VEHICLE}_battery_level"
+    )
     assert _state(hass, "sensor", V2_VEHICLE, "range") == "312.5"
     assert _state(hass, "binary_sensor", V2_VEHICLE, "plugged_in") == "on"
+
+
+async def test_signed_body_with_lone_surrogates_leaves_everything_storable(
+    hass: HomeAssistant, setup_entry: MockConfigEntry, post_delivery: PostDelivery
+) -> None:
+    """JSON escapes a lone surrogate; orjson cannot store one (red team 7.3)."""
+    document = copy.deepcopy(load_fixture("v2_dynamic.json"))
+    document["webhookId"] = "c6ba6fcc\ud800"
+    document["payload"]["vehicles"][1]["vehicleId"] = "61203471\ud800"
+    document["payload"]["vehicles"][1]["requestId"] = "\ud800"
+    raw = _raw(document)
+    assert b"\\ud800" in raw
+
+    response = await post_delivery(raw)
+
+    assert response.status == HTTPStatus.OK
+    assert _state(hass, "sensor", V2_VEHICLE, "battery_level") == "73.0"
+    devices = dr.async_entries_for_config_entry(
+        dr.async_get(hass), setup_entry.entry_id
+    )
+    assert [d.identifiers for d in devices] == [{(DOMAIN, V2_VEHICLE)}]
+    for device in devices:
+        assert device.as_storage_fragment
+    entities = er.async_entries_for_config_entry(
+        er.async_get(hass), setup_entry.entry_id
+    )
+    assert entities
+    for entity in entities:
+        assert entity.as_storage_fragment
+    for state in hass.states.async_all():
+        assert state.as_dict_json
+    assert json_bytes(setup_entry.as_dict())
+    assert "\ud800" not in str(setup_entry.data)
 
 
 # --- duplicates -----------------------------------------------------------------
@@ -658,12 +701,112 @@ async def test_cloudhook_verify_is_answered_in_window(
     }
 
 
+# --- 415 / 400: encoded and unreadable bodies ------------------------------------
+
+# The webhook id travels in the URL: Home Assistant itself logs it for every
+# request at DEBUG (and aiohttp's access log, which Home Assistant silences).
+CORE_REQUEST_LOGGERS = {
+    "aiohttp.access",
+    "homeassistant.components.webhook",
+    "homeassistant.helpers.http",
+}
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "deflate", "zstd", "x-custom", "GZIP"])
+@pytest.mark.parametrize("signed", [False, True], ids=["unsigned", "signed"])
+@pytest.mark.parametrize("repeat", [1, 30_000], ids=["small", "large"])
+async def test_encoded_body_is_415_before_anything_is_read(
+    hass: HomeAssistant,
+    setup_entry: MockConfigEntry,
+    hass_client_no_auth: ClientSessionGenerator,
+    caplog: pytest.LogCaptureFixture,
+    encoding: str,
+    signed: bool,
+    repeat: int,
+) -> None:
+    """A body that claims compression but is not compressed data (red team 7.1)."""
+    client = await hass_client_no_auth()
+    caplog.clear()
+    caplog.set_level(logging.DEBUG)
+    body = b"this is not compressed data" * repeat
+    headers = {"Content-Type": "application/json", "Content-Encoding": encoding}
+    if signed:
+        headers[SIGNATURE_HEADER] = sign_body(MANAGEMENT_TOKEN, body)
+
+    response = await client.post(
+        f"/api/webhook/{WEBHOOK_ID}", data=body, headers=headers
+    )
+    await hass.async_block_till_done()
+
+    assert response.status == HTTPStatus.UNSUPPORTED_MEDIA_TYPE
+    assert await response.json() == {"error": "unsupported encoding"}
+    assert [r for r in caplog.records if r.levelno >= logging.WARNING] == []
+    assert [
+        r.getMessage()
+        for r in caplog.records
+        if WEBHOOK_ID in r.getMessage() and r.name not in CORE_REQUEST_LOGGERS
+    ] == []
+
+
+@pytest.mark.parametrize("encoding", ["identity", "IDENTITY", " identity ", ""])
+async def test_identity_encoding_is_read_as_usual(
+    setup_entry: MockConfigEntry,
+    hass_client_no_auth: ClientSessionGenerator,
+    encoding: str,
+) -> None:
+    client = await hass_client_no_auth()
+    headers = {"Content-Type": "application/json", "Content-Encoding": encoding}
+
+    response = await client.post(
+        f"/api/webhook/{WEBHOOK_ID}", data=b"not json", headers=headers
+    )
+
+    assert response.status == HTTPStatus.UNAUTHORIZED
+
+
+async def test_encoded_body_is_never_read() -> None:
+    content = _ChunkedContent(b"\x1f\x8b not really gzip", chunk=8)
+    request = _FakeRequest(content, {"Content-Encoding": "gzip"})
+
+    response = await _handler()(None, WEBHOOK_ID, request)
+
+    assert response.status == HTTPStatus.UNSUPPORTED_MEDIA_TYPE
+    assert content.reads == 0
+
+
+async def test_cloudhook_request_with_an_encoding_is_415(
+    hass: HomeAssistant, setup_entry: MockConfigEntry
+) -> None:
+    raw = _raw(load_fixture("v2_dynamic.json"))
+    request = MockRequest(
+        content=raw,
+        mock_source="cloud",
+        method="POST",
+        headers={
+            SIGNATURE_HEADER: sign_body(MANAGEMENT_TOKEN, raw),
+            "Content-Encoding": "gzip",
+        },
+    )
+
+    response = await async_handle_webhook(hass, WEBHOOK_ID, request)
+
+    assert response.status == HTTPStatus.UNSUPPORTED_MEDIA_TYPE
+
+
 # --- never 5xx, never an escaping exception ---------------------------------------
 
 
 @pytest.mark.parametrize(
     "error",
-    [ClientError("connection reset"), OSError("broken"), ValueError("bad chunk")],
+    [
+        ClientError("connection reset"),
+        OSError("broken"),
+        ValueError("bad chunk"),
+        RequestPayloadError("Can not decode content-encoding: gzip"),
+        ContentLengthError("Not enough data to satisfy content length header."),
+        TimeoutError(),
+    ],
+    ids=repr,
 )
 async def test_unreadable_body_is_400(error: Exception) -> None:
     response = await _handler()(None, WEBHOOK_ID, _FakeRequest(_RaisingContent(error)))

@@ -168,7 +168,9 @@ def test_seed_example_identifies_webhook_vehicle_and_mode(
     assert delivery.kind == "dynamic"
     assert delivery.webhook_id == "865ca68d-a9b6-4d74-856e-605db0209eca"
     assert delivery.mode is Mode.LIVE
-    assert delivery.delivered_at == received_at
+    # A 2.0 body does not say when it was sent; only its arrival is known.
+    assert delivery.delivered_at is None
+    assert delivery.received_at == received_at
     report = only_report(delivery)
     assert report.vehicle == VehicleInfo("00000000-0000-4000-A000-000000000000")
     assert {r.vehicle_id for r in report.readings} == {report.vehicle.vehicle_id}
@@ -253,13 +255,14 @@ def test_v2_dynamic_fixture_values(fixture_json: LoadJson, parse: Parse) -> None
     assert delivery.dropped == ()
 
 
-def test_v2_dynamic_fixture_error_item_keeps_its_fetch_time(
+def test_v2_dynamic_fixture_error_item_has_no_recorded_time(
     fixture_json: LoadJson, parse: Parse
 ) -> None:
+    # Its sc-fetched-at says when Smartcar asked, not when the car recorded anything.
     _, second = data_delivery(parse(fixture_json("v2_dynamic.json"))).vehicles
     (location,) = [r for r in second.readings if r.field is Field.LOCATION]
     assert location.error == FieldError("VEHICLE_STATE", "ASLEEP", "RETRY_LATER")
-    assert location.recorded_at == FETCHED_AT_TIME
+    assert location.recorded_at is None
 
 
 @pytest.mark.parametrize("event_name", ["dynamic", "scheduled"])
@@ -271,7 +274,8 @@ def test_v2_data_delivery_kind_is_the_event_name(
     )
     assert delivery.kind == event_name
     assert delivery.webhook_id == WEBHOOK_ID
-    assert delivery.delivered_at == received_at
+    assert delivery.delivered_at is None
+    assert delivery.received_at == received_at
 
 
 @pytest.mark.parametrize(
@@ -496,7 +500,7 @@ def test_v2_error_item_marks_every_field_of_its_path(path: str, parse: Parse) ->
         assert reading.value is None
         assert reading.unit is None
         assert reading.error == FieldError("VEHICLE_STATE", "ASLEEP", "RETRY_LATER")
-        assert reading.recorded_at == DATA_AGE_TIME
+        assert reading.recorded_at is None
         assert reading.delivery_id == REQUEST_ID
 
 
@@ -721,24 +725,20 @@ def test_v2_recorded_time(headers: Any, expected: datetime, parse: Parse) -> Non
     [{}, {"sc-data-age": 1765699200000}, {"sc-data-age": ""}, None, "sc-data-age", []],
     ids=["empty", "number", "empty-string", "null", "string", "list"],
 )
-def test_v2_recorded_time_without_usable_header_is_received_at(
-    headers: Any, parse: Parse, received_at: datetime
+def test_v2_recorded_time_without_usable_header_is_none(
+    headers: Any, parse: Parse
 ) -> None:
     item = _item("/odometer", {"distance": 5})
     item["headers"] = headers
-    assert (
-        readings_by_field(parse(_v2([item])))[Field.ODOMETER].recorded_at == received_at
-    )
+    reading = readings_by_field(parse(_v2([item])))[Field.ODOMETER]
+    assert (reading.value, reading.recorded_at) == (5, None)
 
 
-def test_v2_recorded_time_without_headers_key_is_received_at(
-    parse: Parse, received_at: datetime
-) -> None:
+def test_v2_recorded_time_without_headers_key_is_none(parse: Parse) -> None:
     item = _item("/odometer", {"distance": 5})
     del item["headers"]
-    assert (
-        readings_by_field(parse(_v2([item])))[Field.ODOMETER].recorded_at == received_at
-    )
+    reading = readings_by_field(parse(_v2([item])))[Field.ODOMETER]
+    assert (reading.value, reading.recorded_at) == (5, None)
 
 
 @pytest.mark.parametrize(
@@ -759,32 +759,38 @@ def test_v2_recorded_time_in_the_future_is_clamped_to_received_at(
 @pytest.mark.parametrize(
     "data_age", ["0001-01-01T00:00:00+14:00", "0001-01-01T05:00:00+05:01"]
 )
-def test_v2_recorded_time_is_a_representable_utc_instant(
+def test_v2_recorded_time_before_year_1_in_utc_is_unusable(
     data_age: str, parse: Parse
 ) -> None:
     # Home Assistant converts timestamps to UTC; one before 0001-01-01T00:00Z
     # cannot be, so such a header must count as unusable.
     item = _item("/odometer", {"distance": 5}, headers={"sc-data-age": data_age})
-    recorded_at = readings_by_field(parse(_v2([item])))[Field.ODOMETER].recorded_at
-    assert recorded_at.astimezone(UTC).tzinfo is UTC
+    reading = readings_by_field(parse(_v2([item])))[Field.ODOMETER]
+    assert (reading.value, reading.recorded_at) == (5, None)
 
 
-def test_v2_charging_event_time_is_a_representable_utc_instant(
+def test_v2_charging_event_time_before_year_1_in_utc_is_unusable(
     fixture_json: LoadJson, parse: Parse
 ) -> None:
     document = fixture_json("v2_event_based.json")
     document["payload"]["eventTime"] = "0001-01-01T00:00:00+14:00"
     event = parse(document)
     assert isinstance(event, ChargingEvent)
-    assert event.event_time.astimezone(UTC).tzinfo is UTC
+    assert event.event_time is None
 
 
-def test_v2_error_item_recorded_time_is_clamped_too(
-    parse: Parse, received_at: datetime
+@pytest.mark.parametrize(
+    "headers",
+    [{"sc-data-age": DATA_AGE}, {"sc-data-age": "2027-01-01T00:00:00Z"}],
+    ids=["past", "future"],
+)
+def test_v2_error_item_has_no_recorded_time_whatever_its_data_age(
+    headers: dict[str, str], parse: Parse
 ) -> None:
-    headers = {"sc-data-age": "2027-01-01T00:00:00Z"}
     delivery = parse(_v2([_item("/odometer", ERROR_BODY, code=409, headers=headers)]))
-    assert readings_by_field(delivery)[Field.ODOMETER].recorded_at == received_at
+    reading = readings_by_field(delivery)[Field.ODOMETER]
+    assert reading.error is not None
+    assert reading.recorded_at is None
 
 
 # --- charge -------------------------------------------------------------------------
@@ -957,7 +963,9 @@ def test_v2_charging_event_type(
     assert event.event_type is event_type
 
 
-def test_v2_charging_event_fields(fixture_json: LoadJson, parse: Parse) -> None:
+def test_v2_charging_event_fields(
+    fixture_json: LoadJson, parse: Parse, received_at: datetime
+) -> None:
     assert parse(fixture_json("v2_event_based.json")) == ChargingEvent(
         webhook_id=WEBHOOK_ID,
         mode=Mode.LIVE,
@@ -965,6 +973,7 @@ def test_v2_charging_event_fields(fixture_json: LoadJson, parse: Parse) -> None:
         vehicle_id=VEHICLE_ID,
         event_type=ChargingEventType.CHARGING_STARTED,
         event_time=datetime(2025, 12, 10, 17, 42, tzinfo=UTC),
+        received_at=received_at,
     )
 
 
@@ -989,25 +998,25 @@ def test_v2_charging_event_without_event_type_is_invalid(
         parse(document)
 
 
-def test_v2_charging_event_without_event_time_uses_received_at(
+def test_v2_charging_event_without_event_time_has_none(
     fixture_json: LoadJson, parse: Parse, received_at: datetime
 ) -> None:
     document = fixture_json("v2_event_based.json")
     del document["payload"]["eventTime"]
     event = parse(document)
     assert isinstance(event, ChargingEvent)
-    assert event.event_time == received_at
+    assert (event.event_time, event.received_at) == (None, received_at)
 
 
 @pytest.mark.parametrize("event_time", ["yesterday", "", None, 1765388520000])
-def test_v2_charging_event_with_unusable_event_time_uses_received_at(
+def test_v2_charging_event_with_unusable_event_time_has_none(
     event_time: Any, fixture_json: LoadJson, parse: Parse, received_at: datetime
 ) -> None:
     document = fixture_json("v2_event_based.json")
     document["payload"]["eventTime"] = event_time
     event = parse(document)
     assert isinstance(event, ChargingEvent)
-    assert event.event_time == received_at
+    assert (event.event_time, event.received_at) == (None, received_at)
 
 
 def test_v2_charging_event_time_with_offset(
@@ -1120,3 +1129,72 @@ def test_body_may_be_bytes_or_text(
 
 def test_invalid_delivery_error_is_a_smartcar_error() -> None:
     assert issubclass(InvalidDeliveryError, SmartcarError)
+
+
+# --- text: lone surrogates and control characters (red team 7.3) ---------------------
+
+
+@pytest.mark.parametrize(
+    "vehicle_id",
+    ["d329211c\ud800", "d329211c\n", "d329 211c", "x" * 129],
+    ids=["surrogate", "newline", "space", "too-long"],
+)
+def test_v2_vehicle_with_an_id_that_is_not_clean_is_dropped(
+    vehicle_id: str, parse: Parse
+) -> None:
+    document = _v2([_item("/odometer", {"distance": 5})])
+    document["payload"]["vehicles"].insert(
+        0, {"vehicleId": vehicle_id, "requestId": REQUEST_ID, "data": []}
+    )
+    delivery = data_delivery(parse(document))
+    assert [r.vehicle.vehicle_id for r in delivery.vehicles] == [VEHICLE_ID]
+    assert delivery.dropped == (DroppedField("", "vehicles[0]", "not a vehicle"),)
+
+
+def test_v2_webhook_id_that_is_not_clean_is_absent(parse: Parse) -> None:
+    document = _v2([])
+    document["webhookId"] = "\ud800"
+    assert data_delivery(parse(document)).webhook_id is None
+
+
+def test_v2_verify_webhook_id_that_is_not_clean_is_absent(
+    fixture_json: LoadJson, parse: Parse
+) -> None:
+    document = fixture_json("v2_verify.json")
+    document["webhookId"] = "c6ba6fcc\ud800"
+    request = parse(document)
+    assert isinstance(request, VerifyRequest)
+    assert request.webhook_id is None
+
+
+def test_v2_request_id_that_is_not_clean_is_absent(parse: Parse) -> None:
+    document = _v2([_item("/odometer", {"distance": 5})])
+    document["payload"]["vehicles"][0]["requestId"] = "1739e745\r\n"
+    assert only_report(parse(document)).delivery_id == ""
+
+
+def test_v2_error_item_codes_that_are_not_clean_are_unknown(parse: Parse) -> None:
+    body = {"type": "VEHICLE_STATE\ud800", "code": "ASLEEP\n", "resolution": None}
+    reading = readings_by_field(parse(_v2([_item("/odometer", body, code=409)])))[
+        Field.ODOMETER
+    ]
+    assert reading.error == FieldError("UNKNOWN", None, None)
+
+
+def test_v2_charging_event_with_a_vehicle_id_that_is_not_clean_is_invalid(
+    fixture_json: LoadJson, parse: Parse
+) -> None:
+    document = fixture_json("v2_event_based.json")
+    document["payload"]["vehicleId"] = "d329211c\ud800"
+    with pytest.raises(InvalidDeliveryError, match="vehicleId is invalid"):
+        parse(document)
+
+
+def test_v2_charging_event_with_an_event_id_that_is_not_clean_has_none(
+    fixture_json: LoadJson, parse: Parse
+) -> None:
+    document = fixture_json("v2_event_based.json")
+    document["payload"]["eventId"] = "b202c668\x00"
+    event = parse(document)
+    assert isinstance(event, ChargingEvent)
+    assert event.delivery_id == ""

@@ -46,7 +46,6 @@ ERROR_EVENT_ID = "dfc65a52-1a5d-4f4f-a426-67b336fb085f"
 OEM_UPDATED_MS = 1765699200000  # 2025-12-14T08:00:00Z
 OEM_UPDATED = datetime(2025, 12, 14, 8, 0, tzinfo=UTC)
 RETRIEVED_MS = 1765699560000  # 2025-12-14T08:06:00Z
-RETRIEVED = datetime(2025, 12, 14, 8, 6, tzinfo=UTC)
 DELIVERED_MS = 1765699565000  # 2025-12-14T08:06:05Z
 DELIVERED = datetime(2025, 12, 14, 8, 6, 5, tzinfo=UTC)
 PARKED = datetime(2025, 12, 10, 17, 42, tzinfo=UTC)
@@ -229,10 +228,10 @@ def test_v4_vehicle_state_fixture_recorded_times(
     assert recorded[Field.ODOMETER] == PARKED
     assert recorded[Field.LOCATION] == PARKED
     assert recorded[Field.CHARGE_LIMIT] == datetime(2025, 11, 30, 6, 0, tzinfo=UTC)
-    # nominalcapacity has oemUpdatedAt = retrievedAt = 0: the delivery time.
-    assert recorded[Field.BATTERY_CAPACITY] == DELIVERED
-    # A signal in ERROR without meta: the delivery time.
-    assert recorded[Field.FUEL_LEVEL] == DELIVERED
+    # nominalcapacity has oemUpdatedAt = retrievedAt = 0: no time from the car.
+    assert recorded[Field.BATTERY_CAPACITY] is None
+    # A signal in ERROR says nothing about when the car recorded anything.
+    assert recorded[Field.FUEL_LEVEL] is None
 
 
 def test_v4_vehicle_state_fixture_error_signal(
@@ -650,7 +649,8 @@ def test_v4_error_status_marks_every_field_of_its_signal(
         assert reading.error == FieldError(
             "VEHICLE_STATE", "UNREACHABLE", "RETRY_LATER"
         )
-        assert reading.recorded_at == OEM_UPDATED
+        # Even next to an oemUpdatedAt: an error is not a value the car recorded.
+        assert reading.recorded_at is None
 
 
 @pytest.mark.parametrize(
@@ -709,18 +709,18 @@ def test_v4_error_status_wins_over_a_body(parse: Parse) -> None:
     [
         ({"oemUpdatedAt": OEM_UPDATED_MS, "retrievedAt": RETRIEVED_MS}, OEM_UPDATED),
         ({"oemUpdatedAt": OEM_UPDATED_MS}, OEM_UPDATED),
-        ({"oemUpdatedAt": 0, "retrievedAt": RETRIEVED_MS}, RETRIEVED),
-        ({"oemUpdatedAt": None, "retrievedAt": RETRIEVED_MS}, RETRIEVED),
-        ({"retrievedAt": RETRIEVED_MS}, RETRIEVED),
-        ({"oemUpdatedAt": "1765699200000", "retrievedAt": RETRIEVED_MS}, RETRIEVED),
-        ({"oemUpdatedAt": True, "retrievedAt": RETRIEVED_MS}, RETRIEVED),
-        ({"oemUpdatedAt": -5, "retrievedAt": RETRIEVED_MS}, RETRIEVED),
-        ({"oemUpdatedAt": 1e300, "retrievedAt": RETRIEVED_MS}, RETRIEVED),
-        ({"oemUpdatedAt": 10**400, "retrievedAt": RETRIEVED_MS}, RETRIEVED),
-        ({"oemUpdatedAt": 0, "retrievedAt": 0}, DELIVERED),
-        ({}, DELIVERED),
-        ("meta", DELIVERED),
-        ([], DELIVERED),
+        ({"oemUpdatedAt": 0, "retrievedAt": RETRIEVED_MS}, None),
+        ({"oemUpdatedAt": None, "retrievedAt": RETRIEVED_MS}, None),
+        ({"retrievedAt": RETRIEVED_MS}, None),
+        ({"oemUpdatedAt": "1765699200000", "retrievedAt": RETRIEVED_MS}, None),
+        ({"oemUpdatedAt": True, "retrievedAt": RETRIEVED_MS}, None),
+        ({"oemUpdatedAt": -5, "retrievedAt": RETRIEVED_MS}, None),
+        ({"oemUpdatedAt": 1e300, "retrievedAt": RETRIEVED_MS}, None),
+        ({"oemUpdatedAt": 10**400, "retrievedAt": RETRIEVED_MS}, None),
+        ({"oemUpdatedAt": 0, "retrievedAt": 0}, None),
+        ({}, None),
+        ("meta", None),
+        ([], None),
         ({"oemUpdatedAt": OEM_UPDATED_MS + 0.5}, OEM_UPDATED.replace(microsecond=500)),
     ],
     ids=[
@@ -741,44 +741,47 @@ def test_v4_error_status_wins_over_a_body(parse: Parse) -> None:
         "fractional-ms",
     ],
 )
-def test_v4_signal_recorded_time(meta: Any, expected: datetime, parse: Parse) -> None:
-    signal = _signal("odometer-traveleddistance", {"value": 5, "unit": "km"}, meta=meta)
-    assert (
-        readings_by_field(parse(_v4([signal])))[Field.ODOMETER].recorded_at == expected
-    )
-
-
-def test_v4_signal_without_meta_key_uses_delivered_at(parse: Parse) -> None:
-    signal = _signal("odometer-traveleddistance", {"value": 5, "unit": "km"})
-    del signal["meta"]
-    assert (
-        readings_by_field(parse(_v4([signal])))[Field.ODOMETER].recorded_at == DELIVERED
-    )
-
-
-@pytest.mark.parametrize(
-    "meta",
-    [
-        {"oemUpdatedAt": 1798761600000},  # 2027-01-01
-        {"oemUpdatedAt": 0, "retrievedAt": DELIVERED_MS + 1},
-    ],
-    ids=["oem-in-future", "retrieved-after-delivery"],
-)
-def test_v4_signal_recorded_time_is_clamped_to_delivered_at(
-    meta: dict[str, Any], parse: Parse
+def test_v4_signal_recorded_time(
+    meta: Any, expected: datetime | None, parse: Parse
 ) -> None:
     signal = _signal("odometer-traveleddistance", {"value": 5, "unit": "km"}, meta=meta)
+    reading = readings_by_field(parse(_v4([signal])))[Field.ODOMETER]
+    assert (reading.value, reading.recorded_at) == (5, expected)
+
+
+def test_v4_signal_without_meta_key_has_no_recorded_time(parse: Parse) -> None:
+    signal = _signal("odometer-traveleddistance", {"value": 5, "unit": "km"})
+    del signal["meta"]
+    reading = readings_by_field(parse(_v4([signal])))[Field.ODOMETER]
+    assert (reading.value, reading.recorded_at) == (5, None)
+
+
+def test_v4_signal_recorded_time_in_the_future_is_capped_at_arrival(
+    parse: Parse, received_at: datetime
+) -> None:
+    meta = {"oemUpdatedAt": 1798761600000}  # 2027-01-01, after the arrival
+    signal = _signal("odometer-traveleddistance", {"value": 5, "unit": "km"}, meta=meta)
     assert (
-        readings_by_field(parse(_v4([signal])))[Field.ODOMETER].recorded_at == DELIVERED
+        readings_by_field(parse(_v4([signal])))[Field.ODOMETER].recorded_at
+        == received_at
     )
+
+
+def test_v4_signal_recorded_after_delivered_at_is_kept(parse: Parse) -> None:
+    # Only the arrival caps a car time; Smartcar's deliveredAt does not.
+    meta = {"oemUpdatedAt": DELIVERED_MS + 1000}
+    signal = _signal("odometer-traveleddistance", {"value": 5, "unit": "km"}, meta=meta)
+    assert readings_by_field(parse(_v4([signal])))[
+        Field.ODOMETER
+    ].recorded_at == datetime(2025, 12, 14, 8, 6, 6, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(
     "delivered_at",
-    [None, 0, -1, "1765699565000", 1798761600000, 10**400],
-    ids=["null", "zero", "negative", "string", "future", "huge"],
+    [None, 0, -1, "1765699565000", 10**400],
+    ids=["null", "zero", "negative", "string", "huge"],
 )
-def test_v4_unusable_delivered_at_is_received_at(
+def test_v4_unusable_delivered_at_is_none(
     delivered_at: Any, parse: Parse, received_at: datetime
 ) -> None:
     document = _v4(
@@ -786,21 +789,30 @@ def test_v4_unusable_delivered_at_is_received_at(
     )
     document["meta"]["deliveredAt"] = delivered_at
     delivery = data_delivery(parse(document))
-    assert delivery.delivered_at == received_at
-    assert readings_by_field(delivery)[Field.ODOMETER].recorded_at == received_at
+    assert (delivery.delivered_at, delivery.received_at) == (None, received_at)
+    assert readings_by_field(delivery)[Field.ODOMETER].recorded_at is None
 
 
-def test_v4_delivery_without_meta_uses_received_at(
+def test_v4_delivered_at_in_the_future_is_capped_at_arrival(
+    parse: Parse, received_at: datetime
+) -> None:
+    document = _v4([_signal("odometer-traveleddistance", {"value": 5, "unit": "km"})])
+    document["meta"]["deliveredAt"] = 1798761600000  # 2027-01-01
+    assert data_delivery(parse(document)).delivered_at == received_at
+
+
+def test_v4_delivery_without_meta_has_no_delivered_at(
     parse: Parse, received_at: datetime
 ) -> None:
     document = _v4([_signal("odometer-traveleddistance", {"value": 5, "unit": "km"})])
     del document["meta"]
     delivery = data_delivery(parse(document))
-    assert (delivery.delivered_at, delivery.webhook_id, delivery.mode) == (
-        received_at,
-        None,
-        None,
-    )
+    assert (
+        delivery.delivered_at,
+        delivery.received_at,
+        delivery.webhook_id,
+        delivery.mode,
+    ) == (None, received_at, None, None)
     assert readings_by_field(delivery)[Field.ODOMETER].recorded_at == OEM_UPDATED
 
 
@@ -1359,12 +1371,15 @@ def test_v4_percent_boundaries_are_accepted(
 # --- VEHICLE_ERROR ----------------------------------------------------------------------------
 
 
-def test_v4_vehicle_error_fixture(fixture_json: LoadJson, parse: Parse) -> None:
+def test_v4_vehicle_error_fixture(
+    fixture_json: LoadJson, parse: Parse, received_at: datetime
+) -> None:
     assert parse(fixture_json("v4_vehicle_error.json")) == ErrorDelivery(
         webhook_id=WEBHOOK_ID,
-        mode=Mode.TEST,
+        mode=Mode.LIVE,
         delivery_id=ERROR_EVENT_ID,
         delivered_at=DELIVERED,
+        received_at=received_at,
         vehicle=VehicleInfo(VEHICLE_ID, "KIA", "EV6", 2023),
         errors=(
             VehicleError(
@@ -1375,7 +1390,7 @@ def test_v4_vehicle_error_fixture(fixture_json: LoadJson, parse: Parse) -> None:
                 ),
                 resolution="REAUTHENTICATE",
                 state=ErrorState.ERROR,
-                signals=("TractionBattery.StateOfCharge", "TractionBattery.Range"),
+                signals=("tractionbattery-stateofcharge", "tractionbattery-range"),
             ),
             VehicleError(
                 type="VEHICLE_STATE",
@@ -1449,16 +1464,32 @@ def test_v4_vehicle_error_resolution_type(
 @pytest.mark.parametrize(
     ("signals", "expected"),
     [
-        (["TractionBattery.StateOfCharge"], ("TractionBattery.StateOfCharge",)),
+        (["TractionBattery.StateOfCharge"], ("tractionbattery-stateofcharge",)),
         (
             [{"name": "IsLocked", "group": "Closure", "code": "closure-islocked"}],
             ("closure-islocked",),
         ),
         (
             ["Odometer.TraveledDistance", {"code": "tractionbattery-range"}],
-            ("Odometer.TraveledDistance", "tractionbattery-range"),
+            ("odometer-traveleddistance", "tractionbattery-range"),
         ),
-        ([None, 5, {"name": "X"}, {"code": ""}, {"code": 5}, [], "ok"], ("ok",)),
+        (
+            [
+                None,
+                5,
+                {"name": "X"},
+                {"code": ""},
+                {"code": 5},
+                [],
+                "ok",
+                "Closure.IsLocked",
+            ],
+            ("closure-islocked",),
+        ),
+        (
+            ["TractionBattery.Range", "tractionbattery-range", "TRACTIONBATTERY-RANGE"],
+            ("tractionbattery-range",),
+        ),
         ("closure-islocked", ()),
         ({"code": "closure-islocked"}, ()),
         (None, ()),
@@ -1469,13 +1500,14 @@ def test_v4_vehicle_error_resolution_type(
         "objects",
         "mixed",
         "junk-entries",
+        "same-signal-thrice",
         "string",
         "object",
         "null",
         "empty",
     ],
 )
-def test_v4_vehicle_error_signals(
+def test_v4_vehicle_error_signals_are_signal_codes(
     signals: Any, expected: tuple[str, ...], parse: Parse
 ) -> None:
     (error,) = _errors(
@@ -1544,11 +1576,12 @@ def test_v4_vehicle_error_without_meta(
     del document["meta"]
     delivery = parse(document)
     assert isinstance(delivery, ErrorDelivery)
-    assert (delivery.webhook_id, delivery.mode, delivery.delivered_at) == (
-        None,
-        None,
-        received_at,
-    )
+    assert (
+        delivery.webhook_id,
+        delivery.mode,
+        delivery.delivered_at,
+        delivery.received_at,
+    ) == (None, None, None, received_at)
 
 
 def test_v4_vehicle_error_without_vehicle_is_invalid(
@@ -1569,3 +1602,119 @@ def test_v4_tiny_negative_heading_is_zero_not_360(parse: Parse) -> None:
 
     assert isinstance(location, Location)
     assert location.heading == 0.0
+
+
+# --- text: lone surrogates and control characters (red team 7.3) ---------------------
+
+
+def test_v4_make_with_a_lone_surrogate_is_cleaned(parse: Parse) -> None:
+    document = _v4([])
+    document["data"]["vehicle"]["make"] = RAW
+    body = with_raw(document, '"POL\\ud800STAR"')
+    assert "\\ud800" in body
+
+    vehicle = only_report(parse(body)).vehicle
+
+    assert vehicle.make == "POLSTAR"
+
+
+@pytest.mark.parametrize(
+    ("model", "expected"),
+    [
+        ("ID.4\nERROR forged line", "ID.4 ERROR forged line"),
+        ("EV6\u202e", "EV6"),
+        ("\x00\x01", None),
+        ("M" * 500, "M" * 64),
+    ],
+    ids=["newline", "bidi-override", "only-controls", "too-long"],
+)
+def test_v4_model_is_cleaned(model: str, expected: str | None, parse: Parse) -> None:
+    document = _v4([])
+    document["data"]["vehicle"]["model"] = model
+    assert only_report(parse(document)).vehicle.model == expected
+
+
+@pytest.mark.parametrize(
+    "vehicle_id",
+    ["9df3e999\ud800", "9df3e999\n", "9df3 e999", "x" * 129],
+    ids=["surrogate", "newline", "space", "too-long"],
+)
+def test_v4_vehicle_id_that_is_not_clean_is_invalid(
+    vehicle_id: str, parse: Parse
+) -> None:
+    document = _v4([])
+    document["data"]["vehicle"]["id"] = vehicle_id
+    with pytest.raises(InvalidDeliveryError, match="vehicle id is invalid"):
+        parse(document)
+
+
+def test_v4_webhook_id_that_is_not_clean_is_absent(parse: Parse) -> None:
+    document = _v4([])
+    document["meta"]["webhookId"] = "\ud800"
+    assert data_delivery(parse(document)).webhook_id is None
+
+
+def test_v4_verify_webhook_id_that_is_not_clean_is_absent(
+    fixture_json: LoadJson, parse: Parse
+) -> None:
+    document = fixture_json("v4_verify.json")
+    document["meta"]["webhookId"] = "8a326743\ud800"
+    request = parse(document)
+    assert isinstance(request, VerifyRequest)
+    assert request.webhook_id is None
+
+
+def test_v4_event_id_that_is_not_clean_falls_back_to_delivery_id(
+    parse: Parse,
+) -> None:
+    document = _v4([_signal("closure-islocked", {"value": True})])
+    document["eventId"] = "1293fce4\ud800"
+    assert only_report(parse(document)).delivery_id == DELIVERY_ID
+
+
+def test_v4_field_error_codes_that_are_not_clean_are_unknown(parse: Parse) -> None:
+    status = {
+        "value": "ERROR",
+        "error": {
+            "type": "PERMISSION\ud800",
+            "code": "NO\nPE",
+            "resolution": {"type": "REAUTH\u0000"},
+        },
+    }
+    reading = readings_by_field(
+        parse(_v4([_signal("tractionbattery-range", status=status)]))
+    )[Field.RANGE]
+    assert reading.error == FieldError("UNKNOWN", None, None)
+
+
+def test_v4_vehicle_error_text_is_cleaned(parse: Parse) -> None:
+    raw = {
+        "type": "COMPATIBILITY",
+        "code": "VEHICLE_NOT_CAPABLE\ud800",
+        "description": "The vehicle\r\nERROR forged line\ud800 is incapable.",
+        "resolution": {"type": "\u202eREAUTHENTICATE"},
+        "signals": ["Closure.IsLocked\ud800", "Closure.IsLocked"],
+    }
+    (error,) = _errors(parse(_error_document([raw])))
+    assert error == VehicleError(
+        type="COMPATIBILITY",
+        code=None,
+        description="The vehicle ERROR forged line is incapable.",
+        resolution=None,
+        state=ErrorState.ERROR,
+        signals=("closure-islocked",),
+    )
+
+
+def test_v4_vehicle_error_with_a_type_that_is_not_clean_is_skipped(
+    parse: Parse,
+) -> None:
+    errors = [{"type": "PERMISSION\ud800"}, {"type": "PERMISSION"}]
+    assert [e.type for e in _errors(parse(_error_document(errors)))] == ["PERMISSION"]
+
+
+def test_v4_vehicle_error_description_is_bounded(parse: Parse) -> None:
+    raw = {"type": "SERVER", "description": "word " * 1000}
+    (error,) = _errors(parse(_error_document([raw])))
+    assert error.description is not None
+    assert len(error.description) <= 512

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 from datetime import UTC, datetime
 import json
 import math
 from pathlib import Path
 from typing import Any
+import unicodedata
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
@@ -179,6 +181,11 @@ EDGE_NUMBERS = [
 
 # An AMT is typed into a form: any text that UTF-8 can encode.
 UTF8 = st.characters(codec="utf-8")
+# What a JSON string can hold: every code point, lone surrogates and controls too.
+ANY_CHARACTER = st.characters(exclude_categories=())
+NASTY_TEXT = st.text(ANY_CHARACTER, max_size=20) | st.sampled_from(
+    ["\ud800", "POL\ud800STAR", "/x\nERROR forged line", "\x1b[31m", "\u202e", "a\x00b"]
+)
 
 scalars = (
     st.none()
@@ -186,6 +193,7 @@ scalars = (
     | st.integers()
     | st.floats()
     | st.text(max_size=20)
+    | NASTY_TEXT
     | st.sampled_from(EDGE_NUMBERS)
     | st.sampled_from(KNOWN_TEXT)
 )
@@ -213,14 +221,21 @@ def _parse(body: str | bytes) -> Delivery | None:
         return None
 
 
+def _check_time(time: datetime | None) -> None:
+    """A time from the body is None or an aware instant no later than the arrival."""
+    if time is not None:
+        assert time.tzinfo is not None
+        assert time <= RECEIVED_AT
+
+
 def _check_reading(reading: Reading) -> None:
-    assert reading.recorded_at.tzinfo is not None
-    assert reading.recorded_at <= RECEIVED_AT
+    _check_time(reading.recorded_at)
     assert isinstance(reading.vehicle_id, str)
     assert reading.vehicle_id
     if reading.error is not None:
         assert reading.value is None
         assert reading.unit is None
+        assert reading.recorded_at is None
         assert isinstance(reading.error.type, str)
         assert reading.error.type
         return
@@ -254,8 +269,38 @@ def _check_reading(reading: Reading) -> None:
         assert reading.unit is None
 
 
+def _strings(node: Any) -> list[str]:
+    """Every string inside a parsed delivery (dataclasses, tuples, enums)."""
+    if isinstance(node, str):
+        return [node]
+    if isinstance(node, tuple):
+        return [text for item in node for text in _strings(item)]
+    if dataclasses.is_dataclass(node) and not isinstance(node, type):
+        return [
+            text
+            for field in dataclasses.fields(node)
+            for text in _strings(getattr(node, field.name))
+        ]
+    return []
+
+
+def _check_text(delivery: Delivery) -> None:
+    """Every string can be stored: strict UTF-8, no control characters.
+
+    The VERIFY challenge is exempt: it is answered byte for byte, never kept,
+    and the webhook refuses one that is not safe printable ASCII.
+    """
+    if isinstance(delivery, VerifyRequest):
+        delivery = dataclasses.replace(delivery, challenge="")
+    for text in _strings(delivery):
+        text.encode("utf-8")
+        assert not any(unicodedata.category(c) in ("Cc", "Cs") for c in text), text
+
+
 def _check_delivery(delivery: Delivery | None) -> None:
     """Every invariant a returned delivery must hold."""
+    if delivery is not None:
+        _check_text(delivery)
     match delivery:
         case None:
             return
@@ -264,7 +309,8 @@ def _check_delivery(delivery: Delivery | None) -> None:
             assert delivery.challenge
             assert delivery.version in {"2.0", "4.0"}
         case DataDelivery():
-            assert delivery.delivered_at <= RECEIVED_AT
+            _check_time(delivery.delivered_at)
+            assert delivery.received_at == RECEIVED_AT
             for report in delivery.vehicles:
                 assert report.vehicle.vehicle_id
                 for reading in report.readings:
@@ -273,10 +319,12 @@ def _check_delivery(delivery: Delivery | None) -> None:
                     _check_reading(reading)
         case ChargingEvent():
             assert delivery.vehicle_id
-            assert delivery.event_time <= RECEIVED_AT
+            _check_time(delivery.event_time)
+            assert delivery.received_at == RECEIVED_AT
         case ErrorDelivery():
             assert delivery.vehicle.vehicle_id
-            assert delivery.delivered_at <= RECEIVED_AT
+            _check_time(delivery.delivered_at)
+            assert delivery.received_at == RECEIVED_AT
             for error in delivery.errors:
                 assert error.type
                 assert all(isinstance(s, str) for s in error.signals)
@@ -329,6 +377,25 @@ def damaged_documents(draw: st.DrawFn) -> Any:
             del parent[last]
         else:
             parent.pop(last)
+    return document
+
+
+@st.composite
+def poisoned_documents(draw: st.DrawFn) -> Any:
+    """A valid fixture with some of its strings replaced by any text at all."""
+    document = copy.deepcopy(DOCUMENTS[draw(st.sampled_from(VALID_FIXTURES))])
+    textual = [
+        location
+        for location in _locations(document)
+        if isinstance(_at(document, location), str)
+    ]
+    for location in draw(st.lists(st.sampled_from(textual), min_size=1, max_size=6)):
+        parent = _at(document, location[:-1])
+        original = parent[location[-1]]
+        poison = draw(NASTY_TEXT)
+        parent[location[-1]] = draw(
+            st.sampled_from([poison, original + poison, poison + original])
+        )
     return document
 
 
@@ -402,6 +469,14 @@ def test_any_number_in_a_valid_delivery_is_kept_in_range_or_dropped(
     delivery = _parse(json.dumps(document))
     assert isinstance(delivery, DataDelivery)
     _check_delivery(delivery)
+
+
+@PROPERTY_SETTINGS
+@given(poisoned_documents())
+def test_every_string_of_a_delivery_with_poisoned_text_can_be_stored(
+    document: Any,
+) -> None:
+    _check_delivery(_parse(json.dumps(document)))
 
 
 @PROPERTY_SETTINGS

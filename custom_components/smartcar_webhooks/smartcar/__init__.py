@@ -32,6 +32,8 @@ from .models import (
     VehicleInfo,
     VehicleReport,
     VerifyRequest,
+    value_from_json,
+    value_to_json,
 )
 from .parser import parse_delivery
 from .signature import hash_challenge, sign_body, verify_signature
@@ -67,5 +69,7 @@ __all__ = [
     "hash_challenge",
     "parse_delivery",
     "sign_body",
+    "value_from_json",
+    "value_to_json",
     "verify_signature",
 ]

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+import math
+from typing import Any
 
 
 class Field(StrEnum):
@@ -82,6 +84,41 @@ class Location:
 
 type Value = float | bool | ChargingState | Location
 
+# The type of every field's value; anything not listed is a float.
+_BOOLEAN_FIELDS = frozenset({Field.PLUGGED_IN, Field.CHARGING, Field.LOCKED})
+
+
+def value_to_json(value: Value) -> Any:
+    """The JSON form of a value, for storage."""
+    if isinstance(value, Location):
+        return [value.latitude, value.longitude, value.heading]
+    return value
+
+
+def _finite(raw: Any) -> float | None:
+    if isinstance(raw, bool) or not isinstance(raw, int | float):
+        return None
+    return float(raw) if math.isfinite(raw) else None
+
+
+def value_from_json(field: Field, raw: Any) -> Value | None:
+    """A field's value from its JSON form; None when the form is not one."""
+    if field is Field.LOCATION:
+        if not isinstance(raw, list) or len(raw) != 3:
+            return None
+        latitude, longitude = _finite(raw[0]), _finite(raw[1])
+        if latitude is None or longitude is None:
+            return None
+        return Location(latitude, longitude, _finite(raw[2]))
+    if field is Field.CHARGING_STATE:
+        try:
+            return ChargingState(raw)
+        except ValueError:
+            return None
+    if field in _BOOLEAN_FIELDS:
+        return raw if isinstance(raw, bool) else None
+    return _finite(raw)
+
 
 @dataclass(frozen=True, slots=True)
 class FieldError:
@@ -96,15 +133,16 @@ class FieldError:
 class Reading:
     """One field of one vehicle: a value in its native unit, or an error.
 
-    `recorded_at` is when the car recorded the value (sc-data-age / oemUpdatedAt),
-    falling back to when Smartcar retrieved it, then to the delivery time.
+    `recorded_at` is when the car recorded the value (4.0 `oemUpdatedAt`, 2.0
+    `sc-data-age` or `sc-fetched-at`); None when the body gives no such time
+    (every error, `oemUpdatedAt: 0`, an empty `meta`).
     """
 
     vehicle_id: str
     field: Field
     value: Value | None
     unit: Unit | None
-    recorded_at: datetime
+    recorded_at: datetime | None
     delivery_id: str
     error: FieldError | None = None
 
@@ -148,26 +186,35 @@ class VehicleReport:
 
 @dataclass(frozen=True, slots=True)
 class DataDelivery:
-    """A 2.0 dynamic/scheduled or 4.0 VEHICLE_STATE delivery."""
+    """A 2.0 dynamic/scheduled or 4.0 VEHICLE_STATE delivery.
+
+    `delivered_at` is when Smartcar sent it (4.0 `meta.deliveredAt`); None
+    when the body does not say (every 2.0 body). `received_at` is its arrival.
+    """
 
     kind: str
     webhook_id: str | None
     mode: Mode | None
-    delivered_at: datetime
+    delivered_at: datetime | None
+    received_at: datetime
     vehicles: tuple[VehicleReport, ...]
     dropped: tuple[DroppedField, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class ChargingEvent:
-    """A 2.0 eventBased delivery: charging started, stopped or completed."""
+    """A 2.0 eventBased delivery: charging started, stopped or completed.
+
+    `event_time` is when the car reported it; None when the body has no time.
+    """
 
     webhook_id: str | None
     mode: Mode | None
     delivery_id: str
     vehicle_id: str
     event_type: ChargingEventType
-    event_time: datetime
+    event_time: datetime | None
+    received_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,12 +231,13 @@ class VehicleError:
 
 @dataclass(frozen=True, slots=True)
 class ErrorDelivery:
-    """A 4.0 VEHICLE_ERROR delivery."""
+    """A 4.0 VEHICLE_ERROR delivery; `delivered_at` None when the body lacks it."""
 
     webhook_id: str | None
     mode: Mode | None
     delivery_id: str
-    delivered_at: datetime
+    delivered_at: datetime | None
+    received_at: datetime
     vehicle: VehicleInfo
     errors: tuple[VehicleError, ...]
 

@@ -3,7 +3,10 @@
 `parse_delivery` is total: it returns a typed delivery or raises
 `InvalidDeliveryError`, whatever bytes it is given. A field with the wrong type
 or a value outside its physical range is dropped with a reason while the other
-fields of the same delivery still count.
+fields of the same delivery still count. Every string it returns is valid
+Unicode without control characters (the VERIFY challenge excepted: it is
+answered byte for byte, and the webhook refuses an unsafe one): ids that are
+not clean are refused, display text is cleaned.
 """
 
 from __future__ import annotations
@@ -38,6 +41,14 @@ from .models import (
     VehicleInfo,
     VehicleReport,
     VerifyRequest,
+)
+from .text import (
+    MAX_DESCRIPTION_LENGTH,
+    MAX_NAME_LENGTH,
+    clean_code,
+    clean_id,
+    clean_text,
+    signal_code,
 )
 
 _LOGGER = logging.getLogger(__name__)
@@ -266,6 +277,13 @@ def _required_text(value: Any, what: str) -> str:
     return text
 
 
+def _required_id(value: Any, what: str) -> str:
+    text = _required_text(value, what)
+    if (identifier := clean_id(text)) is None:
+        raise InvalidDeliveryError(f"{what} is invalid")
+    return identifier
+
+
 def _mode(value: Any) -> Mode | None:
     if isinstance(value, str):
         try:
@@ -322,9 +340,9 @@ def _iso_time(value: Any) -> datetime | None:
         return None
 
 
-def _not_after(recorded_at: datetime, received_at: datetime) -> datetime:
-    # A car clock running ahead must not make one reading win for ever.
-    return min(recorded_at, received_at)
+def _not_after(recorded_at: datetime | None, received_at: datetime) -> datetime | None:
+    # A clock running ahead must not make one reading win for ever.
+    return None if recorded_at is None else min(recorded_at, received_at)
 
 
 def _convert(kind: _Kind, raw: Any, unit: str | None) -> Value:
@@ -385,16 +403,17 @@ class _Collector:
         self.readings: list[Reading] = []
         self.dropped: list[DroppedField] = []
 
-    def add(self, field: Field, value: Value, unit: Unit | None, at: datetime) -> None:
+    def add(
+        self, field: Field, value: Value, unit: Unit | None, at: datetime | None
+    ) -> None:
         self.readings.append(
             Reading(self.vehicle_id, field, value, unit, at, self.delivery_id)
         )
 
-    def add_error(
-        self, fields: tuple[Field, ...], error: FieldError, at: datetime
-    ) -> None:
+    def add_error(self, fields: tuple[Field, ...], error: FieldError) -> None:
+        # An error says nothing about when the car recorded anything.
         self.readings.extend(
-            Reading(self.vehicle_id, field, None, None, at, self.delivery_id, error)
+            Reading(self.vehicle_id, field, None, None, None, self.delivery_id, error)
             for field in fields
         )
 
@@ -413,7 +432,7 @@ class _Collector:
         specs: tuple[_Spec, ...],
         body: Mapping[str, Any],
         unit_of: Callable[[_Kind], str | None],
-        at: datetime,
+        at: datetime | None,
     ) -> None:
         for spec in specs:
             if spec.key not in body:
@@ -435,7 +454,7 @@ def _fields_of(specs: tuple[_Spec, ...], extra: tuple[Field, ...]) -> tuple[Fiel
 
 def _parse_v2(document: dict[str, Any], received_at: datetime) -> Delivery:
     event_name = document.get("eventName")
-    webhook_id = _text(document.get("webhookId"))
+    webhook_id = clean_id(document.get("webhookId"))
     mode = _mode(document.get("mode"))
     payload = _object(document.get("payload"), "payload")
     if event_name == "verify":
@@ -447,7 +466,8 @@ def _parse_v2(document: dict[str, Any], received_at: datetime) -> Delivery:
             kind=event_name,
             webhook_id=webhook_id,
             mode=mode,
-            delivered_at=received_at,
+            delivered_at=None,  # a 2.0 body says nothing about when it was sent
+            received_at=received_at,
             vehicles=reports,
             dropped=dropped,
         )
@@ -466,14 +486,14 @@ def _v2_charging_event(
     event_type = _CHARGING_EVENTS.get(raw_type) if isinstance(raw_type, str) else None
     if event_type is None:
         raise InvalidDeliveryError("unknown 2.0 eventType")
-    event_time = _iso_time(payload.get("eventTime")) or received_at
     return ChargingEvent(
         webhook_id=webhook_id,
         mode=mode,
-        delivery_id=_text(payload.get("eventId")) or "",
-        vehicle_id=_required_text(payload.get("vehicleId"), "vehicleId"),
+        delivery_id=clean_id(payload.get("eventId")) or "",
+        vehicle_id=_required_id(payload.get("vehicleId"), "vehicleId"),
         event_type=event_type,
-        event_time=_not_after(event_time, received_at),
+        event_time=_not_after(_iso_time(payload.get("eventTime")), received_at),
+        received_at=received_at,
     )
 
 
@@ -483,12 +503,14 @@ def _v2_vehicles(
     reports: list[VehicleReport] = []
     dropped: list[DroppedField] = []
     for index, entry in enumerate(_list(payload.get("vehicles"), "vehicles")):
-        vehicle_id = _text(entry.get("vehicleId")) if isinstance(entry, dict) else None
+        vehicle_id = (
+            clean_id(entry.get("vehicleId")) if isinstance(entry, dict) else None
+        )
         data = entry.get("data") if isinstance(entry, dict) else None
         if vehicle_id is None or not isinstance(data, list):
             dropped.append(DroppedField("", f"vehicles[{index}]", "not a vehicle"))
             continue
-        collector = _Collector(vehicle_id, _text(entry.get("requestId")) or "")
+        collector = _Collector(vehicle_id, clean_id(entry.get("requestId")) or "")
         for item in data:
             _v2_item(collector, item, received_at)
         reports.append(
@@ -518,14 +540,13 @@ def _v2_item(collector: _Collector, item: Any, received_at: datetime) -> None:
     )
     at = _not_after(
         _iso_time(headers.get("sc-data-age"))
-        or _iso_time(headers.get("sc-fetched-at"))
-        or received_at,
+        or _iso_time(headers.get("sc-fetched-at")),
         received_at,
     )
     body = item.get("body")
     if item.get("code") != 200:
         error_body = body if isinstance(body, dict) else {}
-        collector.add_error(_fields_of(specs, extra), _field_error(error_body), at)
+        collector.add_error(_fields_of(specs, extra), _field_error(error_body))
         return
     if not isinstance(body, dict):
         collector.drop(path, "body is not an object")
@@ -549,14 +570,15 @@ def _v2_item(collector: _Collector, item: Any, received_at: datetime) -> None:
         )
 
 
+def _resolution(value: Any) -> str | None:
+    return clean_code(value.get("type")) if isinstance(value, dict) else None
+
+
 def _field_error(body: Mapping[str, Any]) -> FieldError:
-    resolution = body.get("resolution")
     return FieldError(
-        type=_text(body.get("type")) or "UNKNOWN",
-        code=_text(body.get("code")),
-        resolution=_text(resolution.get("type"))
-        if isinstance(resolution, dict)
-        else None,
+        type=clean_code(body.get("type")) or "UNKNOWN",
+        code=clean_code(body.get("code")),
+        resolution=_resolution(body.get("resolution")),
     )
 
 
@@ -567,7 +589,7 @@ def _parse_v4(document: dict[str, Any], received_at: datetime) -> Delivery:
     event_type = document.get("eventType")
     raw_meta = document.get("meta")
     meta = raw_meta if isinstance(raw_meta, dict) else {}
-    webhook_id = _text(meta.get("webhookId"))
+    webhook_id = clean_id(meta.get("webhookId"))
     data = _object(document.get("data"), "data")
     if event_type == "VERIFY":
         challenge = _required_text(data.get("challenge"), "challenge")
@@ -575,10 +597,10 @@ def _parse_v4(document: dict[str, Any], received_at: datetime) -> Delivery:
     if event_type not in ("VEHICLE_STATE", "VEHICLE_ERROR"):
         raise InvalidDeliveryError("unknown 4.0 eventType")
     mode = _mode(meta.get("mode"))
-    delivered_at = _not_after(
-        _epoch_ms(meta.get("deliveredAt")) or received_at, received_at
+    delivered_at = _not_after(_epoch_ms(meta.get("deliveredAt")), received_at)
+    delivery_id = (
+        clean_id(document.get("eventId")) or clean_id(meta.get("deliveryId")) or ""
     )
-    delivery_id = _text(document.get("eventId")) or _text(meta.get("deliveryId")) or ""
     vehicle = _v4_vehicle(_object(data.get("vehicle"), "vehicle"))
     if event_type == "VEHICLE_ERROR":
         errors = tuple(
@@ -587,16 +609,17 @@ def _parse_v4(document: dict[str, Any], received_at: datetime) -> Delivery:
             if (error := _v4_error(raw)) is not None
         )
         return ErrorDelivery(
-            webhook_id, mode, delivery_id, delivered_at, vehicle, errors
+            webhook_id, mode, delivery_id, delivered_at, received_at, vehicle, errors
         )
     collector = _Collector(vehicle.vehicle_id, delivery_id)
     for signal in _list(data.get("signals"), "signals"):
-        _v4_signal(collector, signal, delivered_at)
+        _v4_signal(collector, signal, received_at)
     return DataDelivery(
         kind=KIND_VEHICLE_STATE,
         webhook_id=webhook_id,
         mode=mode,
         delivered_at=delivered_at,
+        received_at=received_at,
         vehicles=(VehicleReport(vehicle, delivery_id, tuple(collector.readings)),),
         dropped=tuple(collector.dropped),
     )
@@ -605,38 +628,34 @@ def _parse_v4(document: dict[str, Any], received_at: datetime) -> Delivery:
 def _v4_vehicle(raw: dict[str, Any]) -> VehicleInfo:
     year = raw.get("year")
     return VehicleInfo(
-        vehicle_id=_required_text(raw.get("id"), "vehicle id"),
-        make=_text(raw.get("make")),
-        model=_text(raw.get("model")),
+        vehicle_id=_required_id(raw.get("id"), "vehicle id"),
+        make=clean_text(raw.get("make"), MAX_NAME_LENGTH),
+        model=clean_text(raw.get("model"), MAX_NAME_LENGTH),
         year=year if isinstance(year, int) and not isinstance(year, bool) else None,
     )
 
 
 def _v4_error(raw: Any) -> VehicleError | None:
-    if not isinstance(raw, dict) or (error_type := _text(raw.get("type"))) is None:
+    if not isinstance(raw, dict) or (error_type := clean_code(raw.get("type"))) is None:
         return None
-    resolution = raw.get("resolution")
-    signals: list[str] = []
+    signals: dict[str, None] = {}  # signal codes, in order, each once
     raw_signals = raw.get("signals")
     for signal in raw_signals if isinstance(raw_signals, list) else ():
-        if isinstance(signal, str) and signal:
-            signals.append(signal)
-        elif isinstance(signal, dict) and (code := _text(signal.get("code"))):
-            signals.append(code)
+        reference = signal.get("code") if isinstance(signal, dict) else signal
+        if (code := signal_code(reference)) is not None:
+            signals[code] = None
     state = ErrorState.RESOLVED if raw.get("state") == "RESOLVED" else ErrorState.ERROR
     return VehicleError(
         type=error_type,
-        code=_text(raw.get("code")),
-        description=_text(raw.get("description")),
-        resolution=_text(resolution.get("type"))
-        if isinstance(resolution, dict)
-        else None,
+        code=clean_code(raw.get("code")),
+        description=clean_text(raw.get("description"), MAX_DESCRIPTION_LENGTH),
+        resolution=_resolution(raw.get("resolution")),
         state=state,
         signals=tuple(signals),
     )
 
 
-def _v4_signal(collector: _Collector, signal: Any, delivered_at: datetime) -> None:
+def _v4_signal(collector: _Collector, signal: Any, received_at: datetime) -> None:
     if not isinstance(signal, dict) or not isinstance(code := signal.get("code"), str):
         collector.drop("signals", "not a signal")
         return
@@ -645,18 +664,14 @@ def _v4_signal(collector: _Collector, signal: Any, delivered_at: datetime) -> No
         return
     raw_meta = signal.get("meta")
     meta = raw_meta if isinstance(raw_meta, dict) else {}
-    at = _not_after(
-        _epoch_ms(meta.get("oemUpdatedAt"))
-        or _epoch_ms(meta.get("retrievedAt"))
-        or delivered_at,
-        delivered_at,
-    )
+    # Only the car's own time counts: oemUpdatedAt 0 or missing means none.
+    at = _not_after(_epoch_ms(meta.get("oemUpdatedAt")), received_at)
     extra = _V4_EXTRA_FIELDS.get(code, ())
     status = signal.get("status")
     if isinstance(status, dict) and status.get("value") == "ERROR":
         raw_error = status.get("error")
         error = _field_error(raw_error if isinstance(raw_error, dict) else {})
-        collector.add_error(_fields_of(specs, extra), error, at)
+        collector.add_error(_fields_of(specs, extra), error)
         return
     body = signal.get("body")
     if not isinstance(body, dict):
@@ -674,7 +689,9 @@ def _v4_signal(collector: _Collector, signal: Any, delivered_at: datetime) -> No
         collector.add_specs(code, specs, body, lambda _kind: unit, at)
 
 
-def _v4_tires(collector: _Collector, body: Mapping[str, Any], at: datetime) -> None:
+def _v4_tires(
+    collector: _Collector, body: Mapping[str, Any], at: datetime | None
+) -> None:
     values = body.get("values")
     if not isinstance(values, list):
         collector.drop("wheel-tires", "values is not a list")

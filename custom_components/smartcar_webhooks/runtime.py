@@ -1,0 +1,215 @@
+"""What a loaded entry runs: its webhook, verification window and vehicle store.
+
+One owner for the webhook's lifecycle (like withings' webhook manager): it
+registers the handler, receives parsed deliveries, learns Smartcar's webhook
+id from signed ones, starts reauth when Smartcar asks for it, and stops all of
+it on unload.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from typing import TYPE_CHECKING
+
+from aiohttp.hdrs import METH_POST
+from homeassistant.components import persistent_notification
+from homeassistant.components.webhook import (
+    async_register as webhook_register,
+    async_unregister as webhook_unregister,
+)
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.const import CONF_WEBHOOK_ID
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.translation import async_get_translations
+
+from . import pending
+from .connect import async_setup_token_upkeep, has_connect
+from .const import (
+    CONF_MANAGEMENT_TOKEN,
+    CONF_SMARTCAR_WEBHOOK_ID,
+    CONF_VEHICLES,
+    DOMAIN,
+    ISSUE_VERIFY_REFUSED,
+    LOGGER,
+)
+from .device import async_update_vehicle_device
+from .migrate import async_restored_state
+from .smartcar import (
+    ChargingEvent,
+    DataDelivery,
+    ErrorDelivery,
+    ErrorState,
+    Mode,
+    VehicleInfo,
+    VerifyRequest,
+)
+from .store import Outcome, VehicleStore
+from .vehicle import KEY_INFO, VehicleState
+from .webhook import VerificationWindow, async_create_handler
+
+if TYPE_CHECKING:
+    from homeassistant.helpers.config_entry_oauth2_flow import OAuth2Session
+
+    from . import SmartcarConfigEntry
+
+type Delivery = DataDelivery | ErrorDelivery | ChargingEvent
+
+# Smartcar's webhook ids are UUIDs; anything else is not learned.
+WEBHOOK_ID_FORM = re.compile(r"[0-9A-Za-z][0-9A-Za-z_-]{0,63}")
+STATUS_TEST = "test"
+
+
+def verify_refused_issue_id(entry: ConfigEntry) -> str:
+    """The repair issue raised when a VERIFY came outside a window."""
+    return f"{ISSUE_VERIFY_REFUSED}_{entry.entry_id}"
+
+
+class SmartcarRuntime:
+    """The loaded state of one entry."""
+
+    oauth_session: OAuth2Session | None = None  # Connect entries, made on first use
+
+    def __init__(self, hass: HomeAssistant, entry: SmartcarConfigEntry) -> None:
+        """Bind to the entry; `async_setup` loads the store."""
+        self.hass = hass
+        self.entry = entry
+        self.store = VehicleStore(hass, entry.entry_id)
+        self.window = VerificationWindow(self._on_verified)
+        self._test_notice: asyncio.Task[None] | None = None
+
+    async def async_setup(self) -> None:
+        """Load the store (migrating an older version's states) and known vehicles."""
+        entry = self.entry
+        if not await self.store.async_load():
+            self.store.async_restore(async_restored_state(self.hass, entry.entry_id))
+        # Registered before the platforms, so a device exists before its entities.
+        entry.async_on_unload(self.store.async_listen(self._update_device, KEY_INFO))
+        for vehicle in self.store.vehicles.values():
+            self._update_device(vehicle, {KEY_INFO})
+        for vehicle_id, record in entry.data.get(CONF_VEHICLES, {}).items():
+            # Subscribed through Connect: the device exists before the first delivery.
+            self.store.async_add_vehicle(
+                VehicleInfo(
+                    vehicle_id,
+                    record.get("make"),
+                    record.get("model"),
+                    record.get("year"),
+                )
+            )
+
+    @callback
+    def async_start(self) -> None:
+        """Receive deliveries (those kept while the flow was open first)."""
+        hass, entry = self.hass, self.entry
+        webhook_id = entry.data[CONF_WEBHOOK_ID]
+        for delivery in pending.async_pop(hass, webhook_id):
+            self.async_receive(delivery)
+        webhook_register(
+            hass,
+            DOMAIN,
+            entry.title,
+            webhook_id,
+            async_create_handler(
+                entry.data[CONF_MANAGEMENT_TOKEN],
+                self.window,
+                self.async_receive,
+                self._on_verify_refused,
+            ),
+            allowed_methods=[METH_POST],
+        )
+        entry.async_on_unload(lambda: webhook_unregister(hass, webhook_id))
+        async_setup_token_upkeep(hass, entry)
+
+    async def async_stop(self) -> None:
+        """Unloading: close the window and write what is not saved yet."""
+        self.window.close()
+        await self.store.async_flush()
+
+    @callback
+    def async_remove_vehicle(self, vehicle_id: str) -> None:
+        """The user removed a vehicle's device."""
+        self.store.async_remove_vehicle(vehicle_id)
+
+    @callback
+    def async_receive(self, delivery: Delivery) -> str:
+        """Apply a signed delivery; the status word the webhook answers with."""
+        if delivery.mode is Mode.TEST:
+            # Made-up data from the Dashboard, possibly for a real vehicle id.
+            self._notify_test_delivery()
+            return STATUS_TEST
+        self._learn_webhook_id(delivery.webhook_id)
+        outcome = self.store.async_apply(delivery)
+        if (
+            outcome is Outcome.APPLIED
+            and isinstance(delivery, ErrorDelivery)
+            and has_connect(self.entry)
+            and self._asks_to_sign_in(delivery)
+        ):
+            self.entry.async_start_reauth(self.hass)
+        return outcome.value
+
+    def _asks_to_sign_in(self, delivery: ErrorDelivery) -> bool:
+        vehicle = self.store.vehicles.get(delivery.vehicle.vehicle_id)
+        return vehicle is not None and any(
+            error.resolution == "REAUTHENTICATE"
+            and error.state is ErrorState.ERROR
+            and vehicle.errors.get((error.type, error.code), (None,))[0] == error
+            for error in delivery.errors
+        )
+
+    @callback
+    def _learn_webhook_id(self, webhook_id: str | None) -> None:
+        # Only signed deliveries get here: their webhook id is Smartcar's word.
+        if (
+            webhook_id is not None
+            and CONF_SMARTCAR_WEBHOOK_ID not in self.entry.data
+            and WEBHOOK_ID_FORM.fullmatch(webhook_id)
+        ):
+            self.hass.config_entries.async_update_entry(
+                self.entry,
+                data={**self.entry.data, CONF_SMARTCAR_WEBHOOK_ID: webhook_id},
+            )
+
+    @callback
+    def _update_device(self, vehicle: VehicleState, _changed: set[str]) -> None:
+        async_update_vehicle_device(self.hass, self.entry, vehicle.info)
+
+    @callback
+    def _notify_test_delivery(self) -> None:
+        # One notice at a time, however many test deliveries arrive.
+        if self._test_notice is None or self._test_notice.done():
+            self._test_notice = self.entry.async_create_task(
+                self.hass, self._async_notify_test_delivery(), "smartcar test delivery"
+            )
+
+    async def _async_notify_test_delivery(self) -> None:
+        strings = await async_get_translations(
+            self.hass, self.hass.config.language, "exceptions", {DOMAIN}
+        )
+        prefix = f"component.{DOMAIN}.exceptions"
+        persistent_notification.async_create(
+            self.hass,
+            strings.get(f"{prefix}.test_delivery.message", "Smartcar test delivery"),
+            strings.get(f"{prefix}.test_delivery_title.message", "Smartcar"),
+            notification_id=f"{DOMAIN}_{self.entry.entry_id}_test_delivery",
+        )
+        LOGGER.info("Received a Smartcar test delivery; it was not applied")
+
+    @callback
+    def _on_verified(self, _request: VerifyRequest) -> None:
+        ir.async_delete_issue(self.hass, DOMAIN, verify_refused_issue_id(self.entry))
+
+    @callback
+    def _on_verify_refused(self) -> None:
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            verify_refused_issue_id(self.entry),
+            is_fixable=True,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key=ISSUE_VERIFY_REFUSED,
+            translation_placeholders={"title": self.entry.title},
+            data={"entry_id": self.entry.entry_id},
+        )

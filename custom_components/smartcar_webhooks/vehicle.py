@@ -1,0 +1,182 @@
+"""The state of one vehicle, and the rules that merge a delivery into it.
+
+Among good values the newest the car recorded wins; a field is unavailable
+while the latest *delivered* reading for it is an error; a missing time never
+beats a present one.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from .smartcar import (
+    ChargingEventType,
+    ErrorState,
+    Field,
+    FieldError,
+    Reading,
+    Value,
+    VehicleError,
+    VehicleInfo,
+)
+
+# Delivery ids remembered per vehicle: Smartcar retries for minutes, not days.
+RECENT_DELIVERIES = 64
+# A delivery sent this long before the newest one of its vehicle is a replay.
+STALE_AFTER = timedelta(hours=1)
+# Errors the owner can act on (sign in again, grant a permission, enable the
+# car's remote access); asleep, unreachable, server or compatibility errors pass.
+ACTIONABLE_ERROR_TYPES = frozenset({"CONNECTED_SERVICES_ACCOUNT", "PERMISSION"})
+ACTIONABLE_ERROR_CODES = frozenset({"REMOTE_ACCESS_DISABLED", "AUTHENTICATION_FAILED"})
+
+
+def is_actionable(error_type: str, code: str | None) -> bool:
+    """Whether an error is one the owner can do something about."""
+    return error_type in ACTIONABLE_ERROR_TYPES or code in ACTIONABLE_ERROR_CODES
+
+
+# Keys of entities that are not a Smartcar field, and change markers.
+KEY_LAST_UPDATE = "last_update"
+KEY_LAST_DELIVERY = "last_delivery"
+KEY_PROBLEM = "problem"
+KEY_CHARGING_EVENT = "charging_event"
+KEY_INFO = "info"  # make, model or year changed (or a new vehicle)
+KEY_NEW = "new"  # a new vehicle, or a field with its first good value
+
+
+def not_older(candidate: datetime | None, current: datetime | None) -> bool:
+    """Whether `candidate` is at least as new as `current`; no time never beats one."""
+    if current is None:
+        return True
+    return candidate is not None and candidate >= current
+
+
+@dataclass(slots=True)
+class FieldState:
+    """One field: its newest good value, and an error while one is the latest."""
+
+    value: Value | None = None
+    recorded_at: datetime | None = None  # when the car recorded `value`
+    good_at: datetime | None = None  # when the latest good reading was delivered
+    error: FieldError | None = None
+    error_at: datetime | None = None
+
+    @property
+    def available(self) -> bool:
+        """A good value, and no error delivered after it."""
+        return self.value is not None and self.error is None
+
+
+@dataclass(slots=True)
+class VehicleState:
+    """What is known about one vehicle."""
+
+    vehicle_id: str
+    info: VehicleInfo
+    fields: dict[Field, FieldState] = field(default_factory=dict)
+    # (type, code) -> the error and when it was delivered; RESOLVED ones too,
+    # so that an older ERROR delivered late cannot bring it back.
+    errors: dict[tuple[str, str | None], tuple[VehicleError, datetime | None]] = field(
+        default_factory=dict
+    )
+    recent: deque[str] = field(default_factory=lambda: deque(maxlen=RECENT_DELIVERIES))
+    last_update: datetime | None = None
+    last_delivery: datetime | None = None
+    newest_sent: datetime | None = None
+    last_event: tuple[ChargingEventType, datetime | None] | None = None
+
+    def value(self, key: Field) -> Value | None:
+        """The field's value while it is available."""
+        state = self.fields.get(key)
+        return state.value if state is not None and state.available else None
+
+    def has(self, key: Field) -> bool:
+        """Whether the car ever reported a good value for the field."""
+        state = self.fields.get(key)
+        return state is not None and state.value is not None
+
+    @property
+    def active_errors(self) -> list[VehicleError]:
+        """Errors reported by VEHICLE_ERROR and not yet resolved."""
+        return [e for e, _at in self.errors.values() if e.state is ErrorState.ERROR]
+
+    @property
+    def field_errors(self) -> dict[Field, FieldError]:
+        """The fields whose latest delivered reading is an error.
+
+        Leaves out what the car cannot provide at all (COMPATIBILITY).
+        """
+        return {
+            key: state.error
+            for key, state in self.fields.items()
+            if state.error is not None and state.error.type != "COMPATIBILITY"
+        }
+
+    @property
+    def has_problem(self) -> bool:
+        """Whether the owner has something to fix (a vehicle or field error)."""
+        return any(
+            is_actionable(error.type, error.code) for error in self.active_errors
+        ) or any(
+            is_actionable(error.type, error.code)
+            for error in self.field_errors.values()
+        )
+
+    def is_stale(self, sent_at: datetime | None) -> bool:
+        """Whether a delivery sent then is a replay of an old one."""
+        return (
+            sent_at is not None
+            and self.newest_sent is not None
+            and sent_at < self.newest_sent - STALE_AFTER
+        )
+
+    def merge(
+        self, readings: Iterable[Reading], delivered_at: datetime | None
+    ) -> set[str]:
+        """Merge one delivery's readings; return the keys whose state changed."""
+        changed: set[str] = set()
+        for reading in readings:
+            state = self.fields.get(reading.field)
+            if state is None:
+                state = self.fields[reading.field] = FieldState()
+            before = (state.value, state.available)
+            had_error = state.error
+            first = state.value is None
+            if reading.error is not None:
+                if not_older(delivered_at, state.good_at) and not_older(
+                    delivered_at, state.error_at
+                ):
+                    state.error, state.error_at = reading.error, delivered_at
+            else:
+                if first or not_older(reading.recorded_at, state.recorded_at):
+                    state.value, state.recorded_at = reading.value, reading.recorded_at
+                    if reading.recorded_at is not None and not_older(
+                        reading.recorded_at, self.last_update
+                    ):
+                        if reading.recorded_at != self.last_update:
+                            changed.add(KEY_LAST_UPDATE)
+                        self.last_update = reading.recorded_at
+                if not_older(delivered_at, state.good_at):
+                    state.good_at = delivered_at
+                if state.error is not None and not_older(delivered_at, state.error_at):
+                    state.error = state.error_at = None
+            if (state.value, state.available) != before:
+                changed.add(reading.field.value)
+                if first and state.value is not None:
+                    changed.add(KEY_NEW)
+            if state.error != had_error:
+                changed.add(KEY_PROBLEM)
+        return changed
+
+
+@dataclass(frozen=True, slots=True)
+class Removed:
+    """A vehicle the user removed: what a delivery must beat to bring it back."""
+
+    recent: frozenset[str]
+    newest_sent: datetime | None
+    last_update: datetime | None
+    last_event_at: datetime | None

@@ -1,0 +1,53 @@
+"""Every platform's entities as snapshots, as Home Assistant core tests them."""
+
+from __future__ import annotations
+
+from unittest.mock import patch
+
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
+from homeassistant.setup import async_setup_component
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    snapshot_platform,
+)
+from syrupy.assertion import SnapshotAssertion
+
+from custom_components.smartcar_webhooks import PLATFORMS
+from tests.conftest import PostDelivery, load_fixture
+
+DELIVERIES = (
+    "v4_vehicle_state.json",
+    "v4_vehicle_error.json",
+    "v2_dynamic.json",
+    "v2_event_based.json",
+)
+
+
+@pytest.fixture(autouse=True)
+async def webhook_component(hass: HomeAssistant) -> None:
+    """Webhook (and http) set up before `post_delivery` opens its client."""
+    assert await async_setup_component(hass, "webhook", {})
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
+@pytest.mark.freeze_time("2026-01-01T00:00:00+00:00")
+async def test_entities(
+    hass: HomeAssistant,
+    config_entry: MockConfigEntry,
+    post_delivery: PostDelivery,
+    entity_registry: er.EntityRegistry,
+    snapshot: SnapshotAssertion,
+    platform: Platform,
+) -> None:
+    """What the fixtures' deliveries make of each platform."""
+    with patch("custom_components.smartcar_webhooks.PLATFORMS", [platform]):
+        config_entry.add_to_hass(hass)
+        assert await hass.config_entries.async_setup(config_entry.entry_id)
+        for name in DELIVERIES:
+            await post_delivery(load_fixture(name))
+
+    await snapshot_platform(hass, entity_registry, snapshot, config_entry.entry_id)
