@@ -465,6 +465,13 @@ class Run:
         checks.check(("form", "vehicles") in log.steps, "flow: vehicle pick", log.steps)
         checks.check(kinds[-1] == "create_entry", "flow created the entry")
         entry_id = log.entry["entry_id"] if log.entry else ""
+        states = {entry["entry_id"]: entry["state"] for entry in await ha.entries()}
+        if not checks.check(
+            states.get(entry_id) == "loaded",
+            "the entry is loaded",
+            f"{states.get(entry_id)} (see Home Assistant's log)",
+        ):
+            return
         requests = await sim.call("GET", "/sim/requests")
         seen = {(r["method"], r["path"], r["auth"], r.get("status")) for r in requests}
         webhook_id = status["webhook_id"]
@@ -517,7 +524,11 @@ class Run:
             if not map_shot and step["name"] == f"driving home {8}/16":
                 map_shot = True
                 await self.screenshot(
-                    ha, "/map", "map.png", wait_for="Location", click="Devices"
+                    ha,
+                    "/map",
+                    "map.png",
+                    wait_for=step["cars"][0]["model"],
+                    click="Devices",
                 )
             soc = step["cars"][0]["soc"] if step["cars"] else 0
             if not device_shot and step["name"] == "charging" and soc >= 50:

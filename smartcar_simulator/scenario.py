@@ -46,11 +46,12 @@ CHARGE_SIGNALS = (
     "tractionbattery-range",
 )
 RANGE_ERROR = SignalError("VEHICLE_STATE", "UNREACHABLE", "RETRY_LATER")
-ASLEEP_ERROR = SignalError(
+# An error the owner can act on (it turns Home Assistant's Problem sensor on).
+REMOTE_ACCESS_ERROR = SignalError(
     "VEHICLE_STATE",
-    "ASLEEP",
-    "RETRY_LATER",
-    "The vehicle is asleep and could not be reached.",
+    "REMOTE_ACCESS_DISABLED",
+    None,
+    "Remote access is disabled for this vehicle: enable it in the vehicle's app.",
 )
 
 
@@ -325,7 +326,7 @@ def test_delivery(ctx: Context) -> list[Delivery]:
 
 
 def vehicle_error(*, resolved: bool) -> Play:
-    """A VEHICLE_ERROR (4.0 only): the car went to sleep, or woke up again."""
+    """A VEHICLE_ERROR (4.0 only): remote access was disabled, or enabled again."""
 
     def play(ctx: Context) -> list[Delivery]:
         if not ctx.fmt.includes("4.0"):
@@ -335,7 +336,7 @@ def vehicle_error(*, resolved: bool) -> Play:
         return [
             ctx.factory.vehicle_error(
                 car,
-                ASLEEP_ERROR,
+                REMOTE_ACCESS_ERROR,
                 signals=("connectivitystatus-isonline",),
                 resolved=resolved,
             )
