@@ -74,11 +74,14 @@ ERRORS: dict[int, tuple[str, str | None, str, str | None]] = {
 }
 
 
-def api_error(status: int, *, retry_after: int | None = None) -> web.Response:
-    """A Smartcar API error response."""
-    error_type, code, description, resolution = ERRORS.get(
+def api_error(
+    status: int, *, retry_after: int | None = None, code: str | None = None
+) -> web.Response:
+    """A Smartcar API error response (`code` overrides the status's usual code)."""
+    error_type, usual_code, description, resolution = ERRORS.get(
         status, ("SERVER", "INTERNAL", "An error occurred.", "RETRY_LATER")
     )
+    code = code or usual_code
     headers = {"retry-after": str(retry_after)} if retry_after is not None else None
     return web.json_response(
         {
@@ -350,6 +353,74 @@ def read_handler(path: str) -> Handler:
     return handle
 
 
+# Commands: path -> (scope, what it does to the car). A command answers like
+# Smartcar, changes the car, and the car reports its new state at once (so
+# its next delivery reflects the command). Raise `CommandRefusedError` to refuse.
+class CommandRefusedError(Exception):
+    """The car cannot do this now: Smartcar's 409 VEHICLE_STATE error with a code."""
+
+    def __init__(self, code: str) -> None:
+        """Refused with this VEHICLE_STATE code."""
+        super().__init__(code)
+        self.code = code
+
+
+def _charge(car: Car, body: dict[str, Any]) -> None:
+    action = body.get("action")
+    if action == "START":
+        if not car.plugged_in:
+            raise CommandRefusedError("CHARGING_PLUG_NOT_CONNECTED")
+        if not car.start_charging() and not car.charging:
+            raise CommandRefusedError("FULLY_CHARGED")
+    elif action == "STOP":
+        car.stop_charging()
+    else:
+        raise ApiError(400)
+
+
+def _charge_limit(car: Car, body: dict[str, Any]) -> None:
+    limit = body.get("limit")
+    if not isinstance(limit, int | float) or not 0.5 <= limit <= 1:
+        raise ApiError(400)
+    car.charge_limit = round(limit * 100, 1)
+
+
+def _security(car: Car, body: dict[str, Any]) -> None:
+    action = body.get("action")
+    if action not in ("LOCK", "UNLOCK"):
+        raise ApiError(400)
+    car.locked = action == "LOCK"
+
+
+COMMANDS: dict[str, tuple[str, Callable[[Car, dict[str, Any]], None]]] = {
+    "charge": ("control_charge", _charge),
+    "charge/limit": ("control_charge", _charge_limit),
+    "security": ("control_security", _security),
+}
+
+
+def command_handler(path: str) -> Handler:
+    """A `POST /v2.0/vehicles/{id}/<path>` command with a JSON body."""
+    scope, command = COMMANDS[path]
+
+    async def handle(request: web.Request) -> web.Response:
+        car = _car(request, _user_grant(request), scope)
+        try:
+            body = await request.json()
+        except ValueError:
+            return api_error(400)
+        try:
+            command(car, body if isinstance(body, dict) else {})
+        except CommandRefusedError as err:
+            return api_error(409, code=err.code)
+        _sim(request).report_soon(car)
+        return web.json_response(
+            {"status": "success", "message": "Successfully sent request to vehicle"}
+        )
+
+    return handle
+
+
 # --- control -------------------------------------------------------------------------
 
 
@@ -490,6 +561,8 @@ def create_app(sim: Simulator) -> web.Application:
     app.router.add_get(f"{vehicle}/vin", vin)
     for path in READS:
         app.router.add_get(f"{vehicle}/{path}", read_handler(path))
+    for path in COMMANDS:
+        app.router.add_post(f"{vehicle}/{path}", command_handler(path))
     app.router.add_post(f"{vehicle}/webhooks/{{webhook_id}}", subscribe)
     app.router.add_delete(f"{vehicle}/webhooks/{{webhook_id}}", unsubscribe)
     app.router.add_get("/sim/status", control_status)

@@ -8,6 +8,7 @@ say so with `changes_state=False`, which scripts/e2e asserts.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Awaitable, Callable
 import dataclasses
 from dataclasses import dataclass, field
@@ -64,8 +65,8 @@ class Context:
     fmt: DeliveryFormat
     # Which cars Smartcar delivers for (subscribed to the webhook).
     receives: Callable[[Car], bool] = lambda _car: True
-    # Deliveries of the state-changing steps, newest last.
-    history: list[list[Delivery]] = field(default_factory=list)
+    # Deliveries of the recent state-changing steps, newest last.
+    history: deque[list[Delivery]] = field(default_factory=lambda: deque(maxlen=50))
     # Deliveries whose first attempt was "lost"; a late retry sends them.
     withheld: list[Delivery] = field(default_factory=list)
 

@@ -9,6 +9,7 @@ scenarios to the verified callback URI.
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from dataclasses import dataclass, field
 import json
 import logging
@@ -32,7 +33,7 @@ ACCESS_TOKEN_SECONDS = 7200
 REFRESH_TOKEN_SECONDS = 60 * 24 * 3600
 DEFAULT_SCOPES = (
     "read_vehicle_info read_vin read_battery read_charge read_location "
-    "read_odometer read_security"
+    "read_odometer read_security control_charge control_security"
 )
 
 
@@ -112,9 +113,11 @@ class Simulator:
         self.callback_uri: str | None = None
         self.failures: list[Failure] = []
         self.requests: list[dict[str, Any]] = []
-        self.sent: list[Delivery] = []
+        # What was delivered (for `resend_all`); bounded for runs of many hours.
+        self.sent: deque[Delivery] = deque(maxlen=5000)
         self.player: Player | None = None
         self._task: asyncio.Task[None] | None = None
+        self._reports: set[asyncio.Task[None]] = set()
         self._session: ClientSession | None = None
         self._load()
 
@@ -289,6 +292,26 @@ class Simulator:
         sender = self._sender(self.callback_uri)
         return [(delivery, await sender.send(delivery)) for delivery in list(self.sent)]
 
+    def report_soon(self, car: Car) -> None:
+        """The car reports its state now (after a command), as cars do."""
+        if self.callback_uri is None or not self.receives(car):
+            return
+        ctx = Context(
+            self.cars, self.factory, self.settings.fmt, receives=self.receives
+        )
+        deliveries = ctx.report(car)
+        task = asyncio.get_running_loop().create_task(self._send_all(deliveries))
+        self._reports.add(task)
+        task.add_done_callback(self._reports.discard)
+
+    async def settle(self) -> None:
+        """Wait until the reports that commands triggered were delivered."""
+        await asyncio.gather(*self._reports)
+
+    async def _send_all(self, deliveries: list[Delivery]) -> None:
+        for delivery in deliveries:
+            await self.send(delivery)
+
     def stop(self) -> None:
         """Stop a scenario playing in the background."""
         if self._task is not None:
@@ -298,6 +321,8 @@ class Simulator:
     async def close(self) -> None:
         """Stop playing and close the HTTP session."""
         self.stop()
+        for task in list(self._reports):
+            task.cancel()
         if self._session is not None:
             await self._session.close()
 

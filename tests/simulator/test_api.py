@@ -320,3 +320,69 @@ async def test_subscriptions_and_tokens_survive_a_restart(
     assert second.subscribed == {second.cars[0].vehicle_id}
     assert second.access_grant(pair["access_token"]) is not None
     assert second.webhook_id == first.webhook_id
+
+
+async def test_a_charge_command_needs_the_cable(client: Client, sim: Simulator) -> None:
+    token = (await tokens(client, sim))["access_token"]
+    car = sim.cars[0]
+    response = await client.post(
+        f"/v2.0/vehicles/{car.vehicle_id}/charge",
+        json={"action": "START"},
+        headers=bearer(token),
+    )
+    body = await response.json()
+    assert response.status == 409
+    assert (body["type"], body["code"]) == (
+        "VEHICLE_STATE",
+        "CHARGING_PLUG_NOT_CONNECTED",
+    )
+
+
+async def test_a_command_shows_in_the_cars_next_delivery(
+    client: Client, sim: Simulator, receiver: Receiver
+) -> None:
+    token = (await tokens(client, sim))["access_token"]
+    car = sim.cars[0]
+    car.plug_in()
+    sim.subscribed.add(car.vehicle_id)
+    await client.post("/sim/verify", json={"callback_uri": receiver.url})
+    response = await client.post(
+        f"/v2.0/vehicles/{car.vehicle_id}/charge",
+        json={"action": "START"},
+        headers=bearer(token),
+    )
+    assert await response.json() == {
+        "status": "success",
+        "message": "Successfully sent request to vehicle",
+    }
+    await sim.settle()
+    assert len(receiver.bodies) == 3  # VERIFY, then the car's 4.0 and 2.0 reports
+    state = receiver.documents()[1]
+    charging = {s["code"]: s for s in state["data"]["signals"]}["charge-ischarging"]
+    assert charging["body"] == {"value": True}
+
+
+async def test_lock_and_charge_limit_commands_change_the_car(
+    client: Client, sim: Simulator
+) -> None:
+    token = (await tokens(client, sim))["access_token"]
+    car = sim.cars[0]
+    base = f"/v2.0/vehicles/{car.vehicle_id}"
+    await client.post(
+        f"{base}/security", json={"action": "UNLOCK"}, headers=bearer(token)
+    )
+    await client.post(
+        f"{base}/charge/limit", json={"limit": 0.9}, headers=bearer(token)
+    )
+    assert not car.locked
+    assert car.charge_limit == 90.0
+
+
+async def test_commands_need_their_permission(client: Client, sim: Simulator) -> None:
+    token = (await tokens(client, sim, scope="read_charge"))["access_token"]
+    response = await client.post(
+        f"/v2.0/vehicles/{sim.cars[0].vehicle_id}/security",
+        json={"action": "LOCK"},
+        headers=bearer(token),
+    )
+    assert response.status == 403
