@@ -65,7 +65,7 @@ def parse_args() -> argparse.Namespace:
         choices=["2.0", "4.0", "both"],
     )
     parser.add_argument(
-        "--speed", type=float, default=float(os.environ.get("SIM_SPEED", "20"))
+        "--speed", type=float, default=float(os.environ.get("SIM_SPEED", "30"))
     )
     parser.add_argument("--scenario", default=os.environ.get("SIM_SCENARIO", "commute"))
     return parser.parse_args()

@@ -521,7 +521,7 @@ class Run:
             else:
                 changed = our_events(events, entities.all())
                 checks.check(not changed, f"[{step['name']}] changes nothing", changed)
-            if not map_shot and step["name"] == f"driving home {8}/16":
+            if not map_shot and step["name"] == "driving home 8/12":
                 map_shot = True
                 await self.screenshot(
                     ha,

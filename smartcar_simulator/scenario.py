@@ -18,7 +18,7 @@ from .cars import Car, point_along, route_length_km
 from .clock import Clock
 from .payloads import Delivery, DeliveryFormat, PayloadFactory, SignalError
 
-DRIVE_LEGS = 16
+DRIVE_LEGS = 12
 DRIVE_LEG_SECONDS = 60.0
 CHARGE_STEP_SECONDS = 900.0
 ARRIVAL_SOC = 20.0  # the battery when the car gets home, before it charges
