@@ -491,8 +491,9 @@ async def control_step(request: web.Request) -> web.Response:
 
 
 async def control_resend(request: web.Request) -> web.Response:
-    """`POST /sim/resend`: send every delivery so far again (same bodies)."""
-    sent = await _sim(request).resend_all()
+    """`POST /sim/resend {"last"}`: send every delivery so far (or the last N) again."""
+    last = (await _json(request)).get("last")
+    sent = await _sim(request).resend_all(last if isinstance(last, int) else None)
     return web.json_response(
         [{**delivery.describe(), "status": status} for delivery, status in sent]
     )

@@ -285,12 +285,15 @@ class Simulator:
         assert self.player is not None
         return await self.player.play_next()
 
-    async def resend_all(self) -> list[tuple[Delivery, int | None]]:
-        """Smartcar sends every delivery so far again, in order (same bodies)."""
+    async def resend_all(
+        self, last: int | None = None
+    ) -> list[tuple[Delivery, int | None]]:
+        """Smartcar sends every delivery so far (or the `last` ones) again, in order."""
         if self.callback_uri is None:
             return []
         sender = self._sender(self.callback_uri)
-        return [(delivery, await sender.send(delivery)) for delivery in list(self.sent)]
+        deliveries = list(self.sent)[-last:] if last else list(self.sent)
+        return [(delivery, await sender.send(delivery)) for delivery in deliveries]
 
     def report_soon(self, car: Car) -> None:
         """The car reports its state now (after a command), as cars do."""

@@ -386,3 +386,15 @@ async def test_commands_need_their_permission(client: Client, sim: Simulator) ->
         headers=bearer(token),
     )
     assert response.status == 403
+
+
+async def test_resend_can_send_only_the_last_deliveries(
+    client: Client, sim: Simulator, receiver: Receiver
+) -> None:
+    sim.settings.deliver_unsubscribed = True
+    await client.post("/sim/verify", json={"callback_uri": receiver.url})
+    await client.post("/sim/scenario", json={"name": "drive", "background": False})
+    await client.post("/sim/step")
+    resent = await (await client.post("/sim/resend", json={"last": 1})).json()
+    assert len(resent) == 1
+    assert receiver.bodies[-1] == receiver.bodies[-2]
