@@ -32,6 +32,7 @@ import hashlib
 import os
 from pathlib import Path
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -429,7 +430,10 @@ class Run:
             ),
             flush=True,
         )
-        print(f"e2e: Home Assistant {version}, logs in {self.work}", flush=True)
+        if self.checks.failed or os.environ.get("E2E_KEEP"):
+            print(f"e2e: Home Assistant {version}, logs in {self.work}", flush=True)
+        else:
+            shutil.rmtree(self.work, ignore_errors=True)
         if self.checks.failed:
             print(
                 "Failed:\n" + "\n".join(f"  - {f}" for f in self.checks.failed),
