@@ -7,10 +7,12 @@ from homeassistant.const import CONF_WEBHOOK_ID, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, issue_registry as ir
 
+from . import pending
 from .cloudhook import async_delete_cloudhook
 from .connect import async_unsubscribe, known_vehicle_ids
-from .const import CONF_CLOUDHOOK, DOMAIN
+from .const import CONF_CLOUDHOOK, CONF_MANAGEMENT_TOKEN, DOMAIN
 from .runtime import SmartcarRuntime, verify_refused_issue_id
+from .smartcar import token_unique_id
 from .store import VehicleStore
 
 PLATFORMS = [
@@ -21,6 +23,18 @@ PLATFORMS = [
 ]
 
 type SmartcarConfigEntry = ConfigEntry[SmartcarRuntime]
+
+
+async def async_migrate_entry(hass: HomeAssistant, entry: SmartcarConfigEntry) -> bool:
+    """1.1 took the unique id from an unsigned VERIFY: use the token's instead."""
+    if entry.version == 1 and entry.minor_version < 2:
+        unique_id = token_unique_id(entry.data[CONF_MANAGEMENT_TOKEN])
+        # Another entry of the same application keeps it; this one keeps its own.
+        taken = hass.config_entries.async_entry_for_domain_unique_id(DOMAIN, unique_id)
+        hass.config_entries.async_update_entry(
+            entry, unique_id=entry.unique_id if taken else unique_id, minor_version=2
+        )
+    return True
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: SmartcarConfigEntry) -> bool:
@@ -45,6 +59,8 @@ async def async_remove_entry(hass: HomeAssistant, entry: SmartcarConfigEntry) ->
     Unsubscribing failures are logged and never block the removal.
     """
     ir.async_delete_issue(hass, DOMAIN, verify_refused_issue_id(entry))
+    # An entry that never started leaves the flow's handler registered.
+    pending.async_discard(hass, entry.data[CONF_WEBHOOK_ID])
     await async_unsubscribe(hass, entry, known_vehicle_ids(hass, entry))
     if entry.data.get(CONF_CLOUDHOOK):
         await async_delete_cloudhook(hass, entry.data[CONF_WEBHOOK_ID])

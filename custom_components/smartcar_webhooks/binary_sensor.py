@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from homeassistant.components.binary_sensor import (
     BinarySensorDeviceClass,
@@ -20,7 +21,7 @@ from .entity import (
     SmartcarEntityDescription,
     async_add_vehicle_entities,
 )
-from .smartcar import Field
+from .smartcar import Closures, Field
 from .vehicle import KEY_PROBLEM, VehicleState
 
 PARALLEL_UPDATES = 0
@@ -33,6 +34,48 @@ class SmartcarBinarySensorEntityDescription(
     """A Smartcar binary sensor; without `is_on_fn` it shows its boolean field."""
 
     is_on_fn: Callable[[VehicleState], bool | None] | None = None
+
+
+def _open(field: Field) -> Callable[[VehicleState], bool | None]:
+    def is_open(vehicle: VehicleState) -> bool | None:
+        closures = vehicle.value(field)
+        return closures.is_open if isinstance(closures, Closures) else None
+
+    return is_open
+
+
+def _items(field: Field) -> Callable[[VehicleState], dict[str, Any]]:
+    """Each door (window, ...) with its place, and whether it is open or locked."""
+
+    def items(vehicle: VehicleState) -> dict[str, Any]:
+        closures = vehicle.value(field)
+        if not isinstance(closures, Closures):
+            return {}
+        return {
+            "items": [
+                {
+                    "row": item.row,
+                    "column": item.column,
+                    "open": item.is_open,
+                    "locked": item.is_locked,
+                }
+                for item in closures.items
+            ]
+        }
+
+    return items
+
+
+def _closure(
+    field: Field, device_class: BinarySensorDeviceClass
+) -> SmartcarBinarySensorEntityDescription:
+    return SmartcarBinarySensorEntityDescription(
+        key=field.value,
+        field=field,
+        device_class=device_class,
+        is_on_fn=_open(field),
+        attr_fn=_items(field),
+    )
 
 
 def _unlocked(vehicle: VehicleState) -> bool | None:
@@ -57,6 +100,22 @@ BINARY_SENSORS: tuple[SmartcarBinarySensorEntityDescription, ...] = (
         field=Field.LOCKED,
         device_class=BinarySensorDeviceClass.LOCK,
         is_on_fn=_unlocked,
+    ),
+    _closure(Field.DOORS, BinarySensorDeviceClass.DOOR),
+    _closure(Field.WINDOWS, BinarySensorDeviceClass.WINDOW),
+    _closure(Field.TRUNK, BinarySensorDeviceClass.OPENING),
+    _closure(Field.FRUNK, BinarySensorDeviceClass.OPENING),
+    _closure(Field.SUNROOF, BinarySensorDeviceClass.WINDOW),
+    SmartcarBinarySensorEntityDescription(
+        key=Field.ONLINE.value,
+        field=Field.ONLINE,
+        device_class=BinarySensorDeviceClass.CONNECTIVITY,
+        entity_category=EntityCategory.DIAGNOSTIC,
+    ),
+    SmartcarBinarySensorEntityDescription(
+        key=Field.ASLEEP.value,
+        field=Field.ASLEEP,
+        entity_category=EntityCategory.DIAGNOSTIC,
     ),
     SmartcarBinarySensorEntityDescription(
         key=KEY_PROBLEM,

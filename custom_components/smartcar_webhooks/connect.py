@@ -156,10 +156,17 @@ async def async_subscribe(
 
 
 async def async_unsubscribe(
-    hass: HomeAssistant, entry: ConfigEntry, vehicle_ids: set[str]
+    hass: HomeAssistant,
+    entry: ConfigEntry,
+    vehicle_ids: set[str],
+    *,
+    webhook_id: str | None = None,
 ) -> dict[str, str | None]:
-    """Unsubscribe vehicles with the management token; vehicle id -> error or None."""
-    webhook_id = entry.data.get(CONF_SMARTCAR_WEBHOOK_ID)
+    """Unsubscribe vehicles with the management token; vehicle id -> error or None.
+
+    From the entry's Smartcar webhook, or from `webhook_id` (one being confirmed).
+    """
+    webhook_id = webhook_id or entry.data.get(CONF_SMARTCAR_WEBHOOK_ID)
     if not vehicle_ids:
         return {}
     if webhook_id is None:

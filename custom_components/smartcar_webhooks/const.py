@@ -8,6 +8,7 @@ import os
 from typing import Final
 
 DOMAIN: Final = "smartcar_webhooks"
+DEFAULT_TITLE: Final = "Smartcar"
 LOGGER = logging.getLogger(__package__)
 
 CONF_MANAGEMENT_TOKEN: Final = "management_token"

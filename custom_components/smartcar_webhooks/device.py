@@ -29,14 +29,19 @@ def vehicle_name(info: VehicleInfo) -> str:
 
 @callback
 def async_update_vehicle_device(
-    hass: HomeAssistant, entry: ConfigEntry, info: VehicleInfo
+    hass: HomeAssistant,
+    entry: ConfigEntry,
+    info: VehicleInfo,
+    sw_version: str | None = None,
 ) -> None:
-    """Create the vehicle's device, or update it when make/model/year are known."""
+    """Create the vehicle's device, or update it with make, model, year, firmware."""
     device_registry = dr.async_get(hass)
     known = device_registry.async_get_device_by_identifier(
         (DOMAIN, info.vehicle_id), entry.entry_id
     )
     if known is not None and info.make is None:
+        if sw_version is not None and sw_version != known.sw_version:
+            device_registry.async_update_device(known.id, sw_version=sw_version)
         return
     model = f"{info.model} ({info.year})" if info.model and info.year else info.model
     device_registry.async_get_or_create(
@@ -45,4 +50,5 @@ def async_update_vehicle_device(
         name=vehicle_name(info),
         manufacturer=make_name(info.make) if info.make else None,
         model=model,
+        sw_version=sw_version,
     )

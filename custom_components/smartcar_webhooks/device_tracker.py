@@ -52,9 +52,17 @@ class SmartcarTracker(SmartcarEntity, TrackerEntity):
         if isinstance(location, Location):
             self._attr_latitude = location.latitude
             self._attr_longitude = location.longitude
-            self._attr_extra_state_attributes = (
-                {"heading": location.heading} if location.heading is not None else {}
-            )
+            self._attr_extra_state_attributes = {
+                key: value
+                for key, value in (
+                    ("heading", location.heading),
+                    (
+                        "location_type",
+                        location.location_type and location.location_type.value,
+                    ),
+                )
+                if value is not None
+            }
 
 
 async def async_setup_entry(

@@ -9,7 +9,6 @@ it on unload.
 from __future__ import annotations
 
 import asyncio
-import re
 from typing import TYPE_CHECKING
 
 from aiohttp.hdrs import METH_POST
@@ -30,6 +29,7 @@ from .const import (
     CONF_MANAGEMENT_TOKEN,
     CONF_SMARTCAR_WEBHOOK_ID,
     CONF_VEHICLES,
+    DEFAULT_TITLE,
     DOMAIN,
     ISSUE_VERIFY_REFUSED,
     LOGGER,
@@ -41,12 +41,14 @@ from .smartcar import (
     DataDelivery,
     ErrorDelivery,
     ErrorState,
+    Field,
     Mode,
     VehicleInfo,
     VerifyRequest,
+    is_webhook_id,
 )
 from .store import Outcome, VehicleStore
-from .vehicle import KEY_INFO, VehicleState
+from .vehicle import KEY_INFO, VehicleState, concerns_us
 from .webhook import VerificationWindow, async_create_handler
 
 if TYPE_CHECKING:
@@ -56,8 +58,6 @@ if TYPE_CHECKING:
 
 type Delivery = DataDelivery | ErrorDelivery | ChargingEvent
 
-# Smartcar's webhook ids are UUIDs; anything else is not learned.
-WEBHOOK_ID_FORM = re.compile(r"[0-9A-Za-z][0-9A-Za-z_-]{0,63}")
 STATUS_TEST = "test"
 
 
@@ -104,8 +104,12 @@ class SmartcarRuntime:
         """Receive deliveries (those kept while the flow was open first)."""
         hass, entry = self.hass, self.entry
         webhook_id = entry.data[CONF_WEBHOOK_ID]
+        # Popping ends the flow's handler; registering ours must come after.
         for delivery in pending.async_pop(hass, webhook_id):
             self.async_receive(delivery)
+        # A window the flow left open stays open (Smartcar may verify again).
+        if (until := pending.async_pop_verify_window(hass, webhook_id)) is not None:
+            self.window.open(until)
         webhook_register(
             hass,
             DOMAIN,
@@ -140,6 +144,8 @@ class SmartcarRuntime:
             self._notify_test_delivery()
             return STATUS_TEST
         self._learn_webhook_id(delivery.webhook_id)
+        if not isinstance(delivery, ChargingEvent):
+            self._learn_title(delivery.webhook_name)
         outcome = self.store.async_apply(delivery)
         if (
             outcome is Outcome.APPLIED
@@ -151,10 +157,13 @@ class SmartcarRuntime:
         return outcome.value
 
     def _asks_to_sign_in(self, delivery: ErrorDelivery) -> bool:
+        # Only a newly applied error about the account, the vehicle or a signal
+        # the integration shows: never one about signals it does not use.
         vehicle = self.store.vehicles.get(delivery.vehicle.vehicle_id)
         return vehicle is not None and any(
             error.resolution == "REAUTHENTICATE"
             and error.state is ErrorState.ERROR
+            and concerns_us(error)
             and vehicle.errors.get((error.type, error.code), (None,))[0] == error
             for error in delivery.errors
         )
@@ -165,7 +174,7 @@ class SmartcarRuntime:
         if (
             webhook_id is not None
             and CONF_SMARTCAR_WEBHOOK_ID not in self.entry.data
-            and WEBHOOK_ID_FORM.fullmatch(webhook_id)
+            and is_webhook_id(webhook_id)
         ):
             self.hass.config_entries.async_update_entry(
                 self.entry,
@@ -173,8 +182,20 @@ class SmartcarRuntime:
             )
 
     @callback
+    def _learn_title(self, webhook_name: str | None) -> None:
+        # The webhook's name tells two entries apart; a title the user chose stays.
+        if webhook_name and self.entry.title == DEFAULT_TITLE:
+            self.hass.config_entries.async_update_entry(self.entry, title=webhook_name)
+
+    @callback
     def _update_device(self, vehicle: VehicleState, _changed: set[str]) -> None:
-        async_update_vehicle_device(self.hass, self.entry, vehicle.info)
+        firmware = vehicle.value(Field.FIRMWARE_VERSION)
+        async_update_vehicle_device(
+            self.hass,
+            self.entry,
+            vehicle.info,
+            firmware if isinstance(firmware, str) else None,
+        )
 
     @callback
     def _notify_test_delivery(self) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from homeassistant.components.sensor import (
     SensorDeviceClass,
@@ -15,9 +15,14 @@ from homeassistant.components.sensor import (
 from homeassistant.const import (
     PERCENTAGE,
     EntityCategory,
+    UnitOfElectricCurrent,
+    UnitOfElectricPotential,
     UnitOfEnergy,
     UnitOfLength,
+    UnitOfPower,
     UnitOfPressure,
+    UnitOfSpeed,
+    UnitOfTemperature,
     UnitOfVolume,
 )
 from homeassistant.core import HomeAssistant, callback
@@ -82,6 +87,29 @@ def _tire(field: Field) -> SmartcarSensorEntityDescription:
     )
 
 
+def _measurement(
+    field: Field, device_class: SensorDeviceClass, unit: str, **kwargs: object
+) -> SmartcarSensorEntityDescription:
+    return SmartcarSensorEntityDescription(
+        key=field.value,
+        field=field,
+        device_class=device_class,
+        native_unit_of_measurement=unit,
+        state_class=SensorStateClass.MEASUREMENT,
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+def _charge_complete_at(vehicle: VehicleState) -> datetime | None:
+    """When charging will finish: the car's time plus the minutes it expects."""
+    minutes = vehicle.value(Field.TIME_TO_FULL)
+    state = vehicle.fields.get(Field.TIME_TO_FULL)
+    if not isinstance(minutes, float) or minutes <= 0 or state is None:
+        return None
+    since = state.recorded_at or state.good_at
+    return None if since is None else since + timedelta(minutes=minutes)
+
+
 def _charging_state(vehicle: VehicleState) -> str | None:
     state = vehicle.value(Field.CHARGING_STATE)
     return state.value if isinstance(state, ChargingState) else None
@@ -121,6 +149,66 @@ SENSORS: tuple[SmartcarSensorEntityDescription, ...] = (
     _tire(Field.TIRE_PRESSURE_FRONT_RIGHT),
     _tire(Field.TIRE_PRESSURE_BACK_LEFT),
     _tire(Field.TIRE_PRESSURE_BACK_RIGHT),
+    _measurement(
+        Field.CHARGING_POWER,
+        SensorDeviceClass.POWER,
+        UnitOfPower.WATT,
+        suggested_unit_of_measurement=UnitOfPower.KILO_WATT,
+        suggested_display_precision=1,
+    ),
+    _measurement(
+        Field.CHARGING_CURRENT,
+        SensorDeviceClass.CURRENT,
+        UnitOfElectricCurrent.AMPERE,
+        suggested_display_precision=0,
+        entity_registry_enabled_default=False,
+    ),
+    _measurement(
+        Field.CHARGING_VOLTAGE,
+        SensorDeviceClass.VOLTAGE,
+        UnitOfElectricPotential.VOLT,
+        suggested_display_precision=0,
+        entity_registry_enabled_default=False,
+    ),
+    # Per charging session; total_increasing treats the reset as a new cycle,
+    # so the Energy dashboard can use it.
+    SmartcarSensorEntityDescription(
+        key=Field.ENERGY_ADDED.value,
+        field=Field.ENERGY_ADDED,
+        device_class=SensorDeviceClass.ENERGY,
+        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        suggested_display_precision=2,
+    ),
+    SmartcarSensorEntityDescription(
+        key=Field.TIME_TO_FULL.value,
+        field=Field.TIME_TO_FULL,
+        device_class=SensorDeviceClass.TIMESTAMP,
+        value_fn=_charge_complete_at,
+    ),
+    _measurement(
+        Field.CHARGE_RATE,
+        SensorDeviceClass.SPEED,
+        UnitOfSpeed.KILOMETERS_PER_HOUR,
+        suggested_display_precision=0,
+    ),
+    _percent(
+        Field.LOW_VOLTAGE_BATTERY,
+        device_class=SensorDeviceClass.BATTERY,
+        entity_category=EntityCategory.DIAGNOSTIC,
+    ),
+    _measurement(
+        Field.CABIN_TEMPERATURE,
+        SensorDeviceClass.TEMPERATURE,
+        UnitOfTemperature.CELSIUS,
+        suggested_display_precision=1,
+    ),
+    _measurement(
+        Field.OUTSIDE_TEMPERATURE,
+        SensorDeviceClass.TEMPERATURE,
+        UnitOfTemperature.CELSIUS,
+        suggested_display_precision=1,
+    ),
     SmartcarSensorEntityDescription(
         key=KEY_LAST_UPDATE,
         device_class=SensorDeviceClass.TIMESTAMP,

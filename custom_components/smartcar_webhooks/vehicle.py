@@ -21,6 +21,7 @@ from .smartcar import (
     Value,
     VehicleError,
     VehicleInfo,
+    fields_of_signal,
 )
 
 # Delivery ids remembered per vehicle: Smartcar retries for minutes, not days.
@@ -36,6 +37,15 @@ ACTIONABLE_ERROR_CODES = frozenset({"REMOTE_ACCESS_DISABLED", "AUTHENTICATION_FA
 def is_actionable(error_type: str, code: str | None) -> bool:
     """Whether an error is one the owner can do something about."""
     return error_type in ACTIONABLE_ERROR_TYPES or code in ACTIONABLE_ERROR_CODES
+
+
+def concerns_us(error: VehicleError) -> bool:
+    """Whether a vehicle error is about the account, the car, or a signal we show.
+
+    Smartcar sends errors about signals the integration never reads (such as
+    `vehicleuseraccount-permissions`); those change nothing here.
+    """
+    return not error.signals or any(fields_of_signal(s) for s in error.signals)
 
 
 # Keys of entities that are not a Smartcar field, and change markers.
@@ -119,7 +129,8 @@ class VehicleState:
     def has_problem(self) -> bool:
         """Whether the owner has something to fix (a vehicle or field error)."""
         return any(
-            is_actionable(error.type, error.code) for error in self.active_errors
+            is_actionable(error.type, error.code) and concerns_us(error)
+            for error in self.active_errors
         ) or any(
             is_actionable(error.type, error.code)
             for error in self.field_errors.values()
@@ -165,6 +176,8 @@ class VehicleState:
                     state.error = state.error_at = None
             if (state.value, state.available) != before:
                 changed.add(reading.field.value)
+                if reading.field is Field.FIRMWARE_VERSION:
+                    changed.add(KEY_INFO)
                 if first and state.value is not None:
                     changed.add(KEY_NEW)
             if state.error != had_error:

@@ -33,6 +33,7 @@ from .smartcar import (
     VerifyRequest,
     hash_challenge,
     parse_delivery,
+    parse_unsigned_verify,
     verify_signature,
 )
 
@@ -51,6 +52,10 @@ class VerificationWindow:
     Answering a VERIFY is an HMAC of the challenge with the management token,
     the same construction as a delivery's signature: outside a window the
     webhook must not answer, or anyone knowing the URL could have bodies signed.
+
+    An answer does not close the window: a VERIFY is unsigned, so the first one
+    may be forged, and Smartcar's own must still be answered after it. Answering
+    is harmless, as only challenges that cannot be a delivery body are answered.
     """
 
     def __init__(
@@ -66,10 +71,20 @@ class VerificationWindow:
         """Whether a VERIFY would be answered now."""
         return self._closes_at is not None and dt_util.utcnow() < self._closes_at
 
+    @property
+    def closes_at(self) -> datetime | None:
+        """When an open window closes; None when it is closed."""
+        return self._closes_at if self.is_open else None
+
     @callback
-    def open(self) -> None:
-        """Open (or extend) the window for ten minutes."""
-        self._closes_at = dt_util.utcnow() + VERIFY_WINDOW
+    def open(self, until: datetime | None = None) -> None:
+        """Open (or extend) the window for ten minutes, or until a given time.
+
+        `until` hands over what is left of another window (the set-up flow's)
+        and is capped at ten minutes from now.
+        """
+        latest = dt_util.utcnow() + VERIFY_WINDOW
+        self._closes_at = latest if until is None else min(until, latest)
 
     @callback
     def close(self) -> None:
@@ -78,8 +93,7 @@ class VerificationWindow:
 
     @callback
     def verified(self, request: VerifyRequest) -> None:
-        """A VERIFY was answered: close the window and wake whoever waits."""
-        self.close()
+        """A VERIFY was answered: wake whoever waits; the window stays open."""
         if self._on_verified is not None:
             self._on_verified(request)
         for waiter in self._waiters:
@@ -88,7 +102,11 @@ class VerificationWindow:
         self._waiters.clear()
 
     async def async_wait(self) -> VerifyRequest:
-        """Open the window and wait for a VERIFY; TimeoutError after ten minutes."""
+        """Open the window and wait for a VERIFY; TimeoutError after ten minutes.
+
+        The first answered VERIFY ends the wait; the window stays open for the
+        rest of its ten minutes, or until its owner closes it.
+        """
         self.open()
         waiter: asyncio.Future[VerifyRequest] = (
             asyncio.get_running_loop().create_future()
@@ -100,8 +118,6 @@ class VerificationWindow:
         finally:
             if waiter in self._waiters:
                 self._waiters.remove(waiter)
-            if not self._waiters:
-                self.close()
 
 
 def is_safe_challenge(challenge: str) -> bool:
@@ -185,15 +201,10 @@ def async_create_handler(
 
     def unsigned(body: bytes) -> web.Response:
         # Only a VERIFY may come unsigned; VERIFY bodies are small, so anything
-        # larger is refused before the (attacker-paid) JSON parse.
-        if len(body) <= MAX_UNSIGNED_BYTES:
-            try:
-                delivery = parse_delivery(body, received_at=dt_util.utcnow())
-            except InvalidDeliveryError:
-                pass
-            else:
-                if isinstance(delivery, VerifyRequest):
-                    return answer_verify(delivery)
+        # larger is refused before the (attacker-paid) JSON parse, and nothing
+        # but the challenge is read from it.
+        if len(body) <= MAX_UNSIGNED_BYTES and (request := parse_unsigned_verify(body)):
+            return answer_verify(request)
         LOGGER.debug("Rejected an unsigned webhook request")
         return _json(HTTPStatus.UNAUTHORIZED, {"error": "missing signature"})
 

@@ -58,7 +58,7 @@ from custom_components.smartcar_webhooks.const import (
     OAUTH2_SCOPES,
     OAUTH2_TOKEN,
 )
-from tests.components.test_connect_flow import (
+from tests.components.flow_helpers import (
     AUTH_DOMAIN,
     BASIC_AUTH,
     CLIENT_ID,
@@ -516,6 +516,50 @@ async def test_reauthenticate_error_starts_reauth_for_a_connect_entry(
     await client.post(
         f"/api/webhook/{WEBHOOK_ID}", **signed(load_fixture("v4_vehicle_error.json"))
     )
+    await hass.async_block_till_done()
+
+    assert len(reauth_flows(hass, entry)) == 1
+
+
+@pytest.mark.parametrize(
+    "signals",
+    [
+        ["vehicleuseraccount-permissions", "vehicleuseraccount-role"],
+        ["VehicleUserAccount.Role"],
+    ],
+)
+async def test_reauthenticate_error_about_unused_signals_starts_no_reauth(
+    hass: HomeAssistant, client: Client, signals: list[str]
+) -> None:
+    """Smartcar asks to sign in again about signals the integration never reads."""
+    entry = await set_up(hass, connect_entry_data())
+    document = load_fixture("v4_vehicle_error.json")
+    document["data"]["errors"] = [
+        {**document["data"]["errors"][0], "signals": [{"code": s} for s in signals]}
+    ]
+
+    await client.post(f"/api/webhook/{WEBHOOK_ID}", **signed(document))
+    await hass.async_block_till_done()
+
+    assert reauth_flows(hass, entry) == []
+
+
+async def test_reauthenticate_error_about_a_used_signal_starts_reauth(
+    hass: HomeAssistant, client: Client
+) -> None:
+    entry = await set_up(hass, connect_entry_data())
+    document = load_fixture("v4_vehicle_error.json")
+    document["data"]["errors"] = [
+        {
+            **document["data"]["errors"][0],
+            "signals": [
+                {"code": "vehicleuseraccount-role"},
+                {"code": "TractionBattery.Range"},
+            ],
+        }
+    ]
+
+    await client.post(f"/api/webhook/{WEBHOOK_ID}", **signed(document))
     await hass.async_block_till_done()
 
     assert len(reauth_flows(hass, entry)) == 1

@@ -6,30 +6,23 @@ the webhook are reached through Home Assistant's HTTP server.
 
 from __future__ import annotations
 
-import base64
 from http import HTTPStatus
-import json
 import time
 from typing import Any
 from unittest.mock import patch
 
 from aiohttp import ClientError
-from aiohttp.test_utils import TestClient
 from homeassistant.components.application_credentials import (
     ClientCredential,
     async_import_client_credential,
 )
-from homeassistant.config_entries import SOURCE_REAUTH, SOURCE_USER, ConfigEntryState
+from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.const import CONF_TOKEN, CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant
 from homeassistant.core_config import async_process_ha_core_config
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import ImplementationUnavailableError
-from homeassistant.helpers import (
-    config_entry_oauth2_flow,
-    device_registry as dr,
-    entity_registry as er,
-)
+from homeassistant.helpers import config_entry_oauth2_flow, entity_registry as er
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -37,7 +30,6 @@ from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClien
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from yarl import URL
 
-from custom_components.smartcar_webhooks.config_flow import CONNECT_FAILURES
 from custom_components.smartcar_webhooks.const import (
     CONF_CLOUDHOOK,
     CONF_MANAGEMENT_TOKEN,
@@ -49,209 +41,52 @@ from custom_components.smartcar_webhooks.const import (
     OAUTH2_SCOPES,
     OAUTH2_TOKEN,
 )
-from custom_components.smartcar_webhooks.smartcar import hash_challenge, sign_body
+from custom_components.smartcar_webhooks.smartcar import hash_challenge, token_unique_id
+from tests.components.flow_helpers import (
+    API,
+    AUTH_DOMAIN,
+    BASIC_AUTH,
+    CLIENT_ID,
+    CLIENT_SECRET,
+    EXTERNAL_URL,
+    KIA,
+    KIA_LABEL,
+    OTHER_USER_ID,
+    POLESTAR,
+    POLESTAR_LABEL,
+    REDIRECT_URI,
+    SMARTCAR_WEBHOOK_ID,
+    TOKEN_RESPONSE,
+    UNIQUE_ID,
+    USER_ID,
+    VEHICLES,
+    VW,
+    VW_LABEL,
+    Client,
+    answer_verify,
+    api_calls,
+    connect_entry_data,
+    mock_smartcar,
+    select_default,
+    select_options,
+    sign_in,
+    signed,
+    smartcar_error,
+    start_connect,
+    vehicle_device,
+    vehicles_form,
+    verified_flow,
+    verify_body,
+    webhook_url,
+)
+from tests.components.flow_translations import check_flow_translations
 from tests.conftest import MANAGEMENT_TOKEN, WEBHOOK_ID, load_fixture
 
-EXTERNAL_URL = "https://example.com"
-REDIRECT_URI = "https://example.com/auth/external/callback"
-CLIENT_ID = "smartcar-client-id"
-CLIENT_SECRET = "smartcar-client-secret"
-AUTH_DOMAIN = "cred"
-# HTTP Basic client authentication, RFC 7617: base64 of "client id:secret".
-BASIC_AUTH = (
-    "Basic " + base64.b64encode(f"{CLIENT_ID}:{CLIENT_SECRET}".encode()).decode()
-)
-API = "https://api.smartcar.com/v2.0"
 
-USER_ID = "5415f06f-9bb6-474a-abc7-8746a362ef3f"  # data.user.id of the v4 fixtures
-OTHER_USER_ID = "0c5f64a5-5d4c-4b43-9c2a-0f3a8f5b1e77"
-SMARTCAR_WEBHOOK_ID = "8a326743-4efd-406d-88d6-1c8cb3420e11"  # meta.webhookId
-
-KIA = "9df3e999-f80f-4893-9c42-d3e9f351e174"  # data.vehicle.id of the v4 fixtures
-POLESTAR = "36ab27d0-fd9d-4455-823a-ce30af709ffc"
-VW = "4f1c8a0e-2b7d-4c55-9e61-7d3a2c9b8f10"
-VEHICLES: dict[str, dict[str, Any]] = {
-    KIA: {"make": "KIA", "model": "EV6", "year": 2023, "vin": "KNDC3DLC5P5001234"},
-    POLESTAR: {
-        "make": "POLESTAR",
-        "model": "Polestar 2",
-        "year": 2024,
-        "vin": "LPSVSEDEEML005678",
-    },
-    VW: {
-        "make": "VOLKSWAGEN",
-        "model": "ID.4",
-        "year": 2022,
-        "vin": "WVGZZZE2ZNP009012",
-    },
-}
-KIA_LABEL = "KIA EV6 (2023) · VIN …1234"
-POLESTAR_LABEL = "POLESTAR Polestar 2 (2024) · VIN …5678"
-VW_LABEL = "VOLKSWAGEN ID.4 (2022) · VIN …9012"
-
-TOKEN_RESPONSE = {
-    "access_token": "user-access-token",
-    "refresh_token": "user-refresh-token",
-    "expires_in": 7200,
-    "token_type": "Bearer",
-}
-
-# Smartcar's error bodies: {type, code, description, resolution, statusCode, requestId}.
-ERROR_BODIES: dict[int, dict[str, Any]] = {
-    400: {
-        "type": "VALIDATION",
-        "code": "PARAMETER",
-        "description": "Request invalid or malformed.",
-        "resolution": {"type": "CONTACT_SUPPORT"},
-        "statusCode": 400,
-        "requestId": "5dea93a1-3f79-4246-90c4-5b1d2e0e1d0a",
-    },
-    401: {
-        "type": "AUTHENTICATION",
-        "code": None,
-        "description": "The provided token is invalid or expired.",
-        "resolution": {"type": "REAUTHENTICATE"},
-        "statusCode": 401,
-        "requestId": "5dea93a1-3f79-4246-90c4-5b1d2e0e1d0b",
-    },
-    429: {
-        "type": "RATE_LIMIT",
-        "code": "VEHICLE",
-        "description": "You have reached the throttling rate limit for this vehicle.",
-        "resolution": {"type": "RETRY_LATER"},
-        "statusCode": 429,
-        "requestId": "5dea93a1-3f79-4246-90c4-5b1d2e0e1d0c",
-    },
-    403: {
-        "type": "PERMISSION",
-        "code": None,
-        "description": "Your application has insufficient permissions for this request.",
-        "resolution": {"type": None},
-        "statusCode": 403,
-        "requestId": "5dea93a1-3f79-4246-90c4-5b1d2e0e1d0e",
-    },
-    500: {
-        "type": "SERVER",
-        "code": "INTERNAL",
-        "description": "Smartcar ran into an unexpected issue.",
-        "resolution": {"type": "RETRY_LATER"},
-        "statusCode": 500,
-        "requestId": "5dea93a1-3f79-4246-90c4-5b1d2e0e1d0d",
-    },
-}
-
-type Client = TestClient[Any, Any]
-
-
-def smartcar_error(status: int) -> dict[str, Any]:
-    """`aioclient_mock` arguments of a Smartcar API error answer."""
-    headers = {"retry-after": "60"} if status == 429 else None
-    return {"status": status, "json": ERROR_BODIES[status], "headers": headers}
-
-
-def webhook_url(vehicle_id: str, webhook_id: str = SMARTCAR_WEBHOOK_ID) -> str:
-    """The subscription URL of a vehicle (POST subscribes, DELETE unsubscribes)."""
-    return f"{API}/vehicles/{vehicle_id}/webhooks/{webhook_id}"
-
-
-def mock_smartcar(
-    aioclient_mock: AiohttpClientMocker,
-    vehicles: dict[str, dict[str, Any]] = VEHICLES,
-    *,
-    user_id: str = USER_ID,
-) -> None:
-    """Smartcar's API answering for a user with these vehicles.
-
-    The mocker answers with the first registered match: register failures first.
-    """
-    aioclient_mock.get(f"{API}/user", json={"id": user_id})
-    aioclient_mock.get(
-        f"{API}/vehicles?limit=50&offset=0",
-        json={
-            "vehicles": list(vehicles),
-            "paging": {"count": len(vehicles), "offset": 0},
-        },
-    )
-    for vehicle_id, vehicle in vehicles.items():
-        aioclient_mock.get(
-            f"{API}/vehicles/{vehicle_id}",
-            json={
-                "id": vehicle_id,
-                "make": vehicle["make"],
-                "model": vehicle["model"],
-                "year": vehicle["year"],
-            },
-        )
-        aioclient_mock.get(
-            f"{API}/vehicles/{vehicle_id}/vin", json={"vin": vehicle["vin"]}
-        )
-        aioclient_mock.post(
-            webhook_url(vehicle_id),
-            json={"webhookId": SMARTCAR_WEBHOOK_ID, "vehicleId": vehicle_id},
-        )
-        aioclient_mock.delete(webhook_url(vehicle_id), json={"status": "success"})
-
-
-def connect_entry_data(
-    vehicles: dict[str, dict[str, Any]] | None = None,
-    *,
-    expires_at: float | None = None,
-    user_id: str | None = USER_ID,
-) -> dict[str, Any]:
-    """The data of an entry set up through Smartcar Connect."""
-    data: dict[str, Any] = {
-        CONF_WEBHOOK_ID: WEBHOOK_ID,
-        CONF_MANAGEMENT_TOKEN: MANAGEMENT_TOKEN,
-        CONF_CLOUDHOOK: False,
-        CONF_SMARTCAR_WEBHOOK_ID: SMARTCAR_WEBHOOK_ID,
-        "auth_implementation": AUTH_DOMAIN,
-        CONF_TOKEN: {
-            "access_token": "stored-access-token",
-            "refresh_token": "stored-refresh-token",
-            "expires_in": 7200,
-            "token_type": "Bearer",
-            "expires_at": time.time() + 3600 if expires_at is None else expires_at,
-        },
-        CONF_VEHICLES: {
-            KIA: {"make": "KIA", "model": "EV6", "year": 2023},
-        }
-        if vehicles is None
-        else vehicles,
-    }
-    if user_id is not None:
-        data[CONF_SMARTCAR_USER_ID] = user_id
-    return data
-
-
-def api_calls(
-    aioclient_mock: AiohttpClientMocker, method: str, prefix: str = API
-) -> list[tuple[str, dict[str, str]]]:
-    """(URL, headers) of the calls made with a method to URLs under a prefix."""
-    return [
-        (str(url), headers or {})
-        for call_method, url, _data, headers in aioclient_mock.mock_calls
-        if call_method.upper() == method and str(url).startswith(prefix)
-    ]
-
-
-def vehicle_device(
-    hass: HomeAssistant, entry_id: str, vehicle_id: str
-) -> dr.DeviceEntry | None:
-    """The device of a vehicle, or None."""
-    return dr.async_get(hass).async_get_device_by_identifier(
-        (DOMAIN, vehicle_id), entry_id
-    )
-
-
-def select_options(result: Any) -> dict[str, str]:
-    """Value -> label of the vehicle multi-select of a form."""
-    selector = next(iter(result["data_schema"].schema.values()))
-    return {option["value"]: option["label"] for option in selector.config["options"]}
-
-
-def select_default(result: Any) -> list[str]:
-    """The vehicles a form selects when submitted untouched."""
-    return result["data_schema"]({})[CONF_VEHICLES]
+@pytest.fixture(autouse=True)
+def translations(hass: HomeAssistant) -> None:
+    """Every flow result of these tests is translated."""
+    check_flow_translations(hass)
 
 
 @pytest.fixture
@@ -299,69 +134,19 @@ async def token_auth(
     return seen
 
 
-def json_bytes(body: dict[str, Any]) -> bytes:
-    """A body as Smartcar sends it."""
-    return json.dumps(body).encode()
-
-
-def signed(body: dict[str, Any], token: str = MANAGEMENT_TOKEN) -> dict[str, Any]:
-    """`client.post` arguments of a delivery signed with a management token."""
-    raw = json_bytes(body)
-    return {"data": raw, "headers": {"SC-Signature": sign_body(token, raw)}}
-
-
-async def verified_flow(
-    hass: HomeAssistant, client: Client, verify: dict[str, Any] | None = None
-) -> Any:
-    """Submit the token and answer Smartcar's VERIFY; the result after it."""
-    result = await hass.config_entries.flow.async_init(
-        DOMAIN, context={"source": SOURCE_USER}
-    )
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_MANAGEMENT_TOKEN: MANAGEMENT_TOKEN}
-    )
-    assert result["type"] is FlowResultType.SHOW_PROGRESS
-    webhook_id = result["description_placeholders"]["webhook_url"].rsplit("/", 1)[1]
-    response = await client.post(
-        f"/api/webhook/{webhook_id}",
-        json=load_fixture("v4_verify.json") if verify is None else verify,
-    )
-    assert response.status == HTTPStatus.OK
-    await hass.async_block_till_done()
-    return await hass.config_entries.flow.async_configure(result["flow_id"])
-
-
-async def start_connect(hass: HomeAssistant, client: Client) -> Any:
-    """A verified flow where the user chose Connect."""
-    result = await verified_flow(hass, client)
+async def pick(hass: HomeAssistant, result: Any, picked: list[str]) -> Any:
+    """Submit the vehicle pick form."""
     return await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"next_step_id": "connect"}
+        result["flow_id"], {CONF_VEHICLES: picked}
     )
 
 
-async def sign_in(
-    hass: HomeAssistant,
-    client: Client,
-    aioclient_mock: AiohttpClientMocker,
-    flow_id: str,
-    token: dict[str, Any] = TOKEN_RESPONSE,
-) -> Any:
-    """Smartcar redirects back with a code; the flow exchanges it for tokens."""
-    state = config_entry_oauth2_flow._encode_jwt(
-        hass, {"flow_id": flow_id, "redirect_uri": REDIRECT_URI}
+async def enter_webhook_id(hass: HomeAssistant, result: Any, webhook_id: str) -> Any:
+    """Submit the form asking for Smartcar's webhook id."""
+    assert result["step_id"] == "smartcar_webhook_id"
+    return await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_SMARTCAR_WEBHOOK_ID: webhook_id}
     )
-    response = await client.get(f"/auth/external/callback?code=abcd&state={state}")
-    assert response.status == HTTPStatus.OK
-    aioclient_mock.post(OAUTH2_TOKEN, json=token)
-    return await hass.config_entries.flow.async_configure(flow_id)
-
-
-async def vehicles_form(
-    hass: HomeAssistant, client: Client, aioclient_mock: AiohttpClientMocker
-) -> Any:
-    """Signed in through Connect: the vehicle pick form."""
-    result = await start_connect(hass, client)
-    return await sign_in(hass, client, aioclient_mock, result["flow_id"])
 
 
 # --- mode menu and credentials ---------------------------------------------
@@ -375,6 +160,16 @@ async def test_verified_webhook_offers_connect_or_webhook_only(
 
     assert result["type"] is FlowResultType.MENU
     assert result["step_id"] == "mode"
+    assert result["menu_options"] == ["connect", "webhook_only"]
+
+
+@pytest.mark.usefixtures("external_url")
+async def test_verify_naming_no_webhook_id_still_offers_connect(
+    hass: HomeAssistant, client: Client
+) -> None:
+    result = await verified_flow(hass, client, verify_body(None))
+
+    assert result["type"] is FlowResultType.MENU
     assert result["menu_options"] == ["connect", "webhook_only"]
 
 
@@ -419,20 +214,7 @@ async def test_no_credentials_menu_can_finish_webhook_only(
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert CONF_TOKEN not in result["data"]
-    assert result["data"][CONF_SMARTCAR_WEBHOOK_ID] == SMARTCAR_WEBHOOK_ID
-
-
-@pytest.mark.usefixtures("external_url")
-async def test_verify_without_smartcar_webhook_id_creates_webhook_only_entry(
-    hass: HomeAssistant, client: Client
-) -> None:
-    verify = load_fixture("v4_verify.json")
-    del verify["meta"]["webhookId"]
-
-    result = await verified_flow(hass, client, verify)
-
-    assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert CONF_TOKEN not in result["data"]
+    # The VERIFY's webhook id was never confirmed: a signed delivery will tell.
     assert CONF_SMARTCAR_WEBHOOK_ID not in result["data"]
 
 
@@ -453,23 +235,6 @@ async def test_connect_while_the_credentials_provider_is_down_explains_credentia
     assert result["step_id"] == "no_credentials"
 
 
-@pytest.mark.usefixtures("external_url", "credentials")
-async def test_verify_of_a_configured_webhook_offers_no_connect(
-    hass: HomeAssistant, client: Client
-) -> None:
-    existing = MockConfigEntry(
-        domain=DOMAIN, unique_id=SMARTCAR_WEBHOOK_ID, data=connect_entry_data()
-    )
-    existing.add_to_hass(hass)
-
-    result = await verified_flow(hass, client)
-
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "already_configured"
-    assert existing.data[CONF_TOKEN]["access_token"] == "stored-access-token"
-    assert existing.data[CONF_VEHICLES] == connect_entry_data()[CONF_VEHICLES]
-
-
 @pytest.mark.usefixtures("external_url", "credentials", "current_request_with_host")
 async def test_connect_opens_smartcar_connect_with_the_scopes(
     hass: HomeAssistant, client: Client
@@ -486,6 +251,20 @@ async def test_connect_opens_smartcar_connect_with_the_scopes(
     assert url.query["state"] == config_entry_oauth2_flow._encode_jwt(
         hass, {"flow_id": result["flow_id"], "redirect_uri": REDIRECT_URI}
     )
+
+
+@pytest.mark.usefixtures("external_url", "credentials", "current_request_with_host")
+async def test_with_two_credentials_the_user_picks_one(
+    hass: HomeAssistant, client: Client
+) -> None:
+    await async_import_client_credential(
+        hass, DOMAIN, ClientCredential("second-id", "second-secret"), "second"
+    )
+
+    result = await start_connect(hass, client)
+
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "pick_implementation"
 
 
 # --- sign-in and the vehicle list -------------------------------------------
@@ -588,11 +367,11 @@ async def test_vehicle_whose_attributes_fail_is_listed_by_its_id(
 
     result = await vehicles_form(hass, client, aioclient_mock)
 
-    assert select_options(result) == {
-        KIA: KIA_LABEL,
-        POLESTAR: "Vehicle 36ab27d0",
-        VW: VW_LABEL,
-    }
+    # No word in code: the step's description explains what the id's start is.
+    assert select_options(result)[POLESTAR] == POLESTAR[:8]
+
+
+# --- a failed sign-in keeps the verified webhook ------------------------------
 
 
 @pytest.mark.usefixtures("external_url", "credentials", "current_request_with_host")
@@ -619,9 +398,9 @@ async def test_vehicle_list_error_keeps_the_verified_webhook(
 
     result = await vehicles_form(hass, client, aioclient_mock)
 
-    assert result["type"] is FlowResultType.MENU
+    assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "connect_failed"
-    assert result["description_placeholders"]["reason"] == CONNECT_FAILURES[reason]
+    assert result["errors"] == {"base": reason}
 
 
 @pytest.mark.usefixtures("external_url", "credentials", "current_request_with_host")
@@ -633,11 +412,8 @@ async def test_user_lookup_error_keeps_the_verified_webhook(
 
     result = await vehicles_form(hass, client, aioclient_mock)
 
-    assert result["type"] is FlowResultType.MENU
     assert result["step_id"] == "connect_failed"
-    assert (
-        result["description_placeholders"]["reason"] == CONNECT_FAILURES["invalid_auth"]
-    )
+    assert result["errors"] == {"base": "invalid_auth"}
 
 
 @pytest.mark.usefixtures("external_url", "credentials", "current_request_with_host")
@@ -648,11 +424,8 @@ async def test_account_without_vehicles_keeps_the_verified_webhook(
 
     result = await vehicles_form(hass, client, aioclient_mock)
 
-    assert result["type"] is FlowResultType.MENU
     assert result["step_id"] == "connect_failed"
-    assert (
-        result["description_placeholders"]["reason"] == CONNECT_FAILURES["no_vehicles"]
-    )
+    assert result["errors"] == {"base": "no_vehicles"}
 
 
 @pytest.mark.usefixtures("external_url", "credentials", "current_request_with_host")
@@ -672,56 +445,65 @@ async def test_refused_code_exchange_keeps_the_verified_webhook(
 
     result = await sign_in(hass, client, aioclient_mock, result["flow_id"])
 
-    assert result["type"] is FlowResultType.MENU
     assert result["step_id"] == "connect_failed"
-    assert result["description_placeholders"]["reason"] == CONNECT_FAILURES[reason]
+    assert result["errors"] == {"base": reason}
+
+
+async def deny_access(hass: HomeAssistant, client: Client) -> Any:
+    """The user says no at Smartcar; the result after the redirect back."""
+    result = await start_connect(hass, client)
+    state = config_entry_oauth2_flow._encode_jwt(
+        hass, {"flow_id": result["flow_id"], "redirect_uri": REDIRECT_URI}
+    )
+    await client.get(f"/auth/external/callback?error=access_denied&state={state}")
+    return await hass.config_entries.flow.async_configure(result["flow_id"])
 
 
 @pytest.mark.usefixtures("external_url", "credentials", "current_request_with_host")
 async def test_user_denying_access_keeps_the_verified_webhook(
     hass: HomeAssistant, client: Client
 ) -> None:
-    result = await start_connect(hass, client)
-    state = config_entry_oauth2_flow._encode_jwt(
-        hass, {"flow_id": result["flow_id"], "redirect_uri": REDIRECT_URI}
-    )
+    result = await deny_access(hass, client)
 
-    await client.get(f"/auth/external/callback?error=access_denied&state={state}")
-    result = await hass.config_entries.flow.async_configure(result["flow_id"])
-
-    assert result["type"] is FlowResultType.MENU
     assert result["step_id"] == "connect_failed"
-    assert (
-        result["description_placeholders"]["reason"]
-        == CONNECT_FAILURES["user_rejected_authorize"]
-    )
-
-
-# --- subscribing ------------------------------------------------------------
+    assert result["errors"] == {"base": "user_rejected_authorize"}
+    # Data only: Smartcar's error code.
+    assert result["description_placeholders"] == {"error": "access_denied"}
 
 
 @pytest.mark.usefixtures("external_url", "credentials", "current_request_with_host")
 async def test_after_a_failed_connect_webhook_only_still_finishes(
     hass: HomeAssistant, client: Client
 ) -> None:
-    result = await start_connect(hass, client)
-    state = config_entry_oauth2_flow._encode_jwt(
-        hass, {"flow_id": result["flow_id"], "redirect_uri": REDIRECT_URI}
-    )
-    await client.get(f"/auth/external/callback?error=access_denied&state={state}")
-    result = await hass.config_entries.flow.async_configure(result["flow_id"])
-    assert result["step_id"] == "connect_failed"
-    # Showing the step again (a reload of the dialog) keeps the same menu.
+    result = await deny_access(hass, client)
+    # Showing the step again (a reload of the dialog) keeps the same form.
     result = await hass.config_entries.flow.async_configure(result["flow_id"])
     assert result["step_id"] == "connect_failed"
 
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"next_step_id": "webhook_only"}
+        result["flow_id"], {"next_step": "webhook_only"}
     )
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["data"][CONF_SMARTCAR_WEBHOOK_ID] == SMARTCAR_WEBHOOK_ID
+    assert CONF_SMARTCAR_WEBHOOK_ID not in result["data"]
     assert CONF_TOKEN not in result["data"]
+
+
+@pytest.mark.usefixtures("external_url", "credentials", "current_request_with_host")
+async def test_after_a_failed_connect_trying_again_opens_smartcar_connect(
+    hass: HomeAssistant, client: Client
+) -> None:
+    result = await deny_access(hass, client)
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step": "connect"}
+    )
+
+    assert result["type"] is FlowResultType.EXTERNAL_STEP
+    assert result["url"].startswith(OAUTH2_AUTHORIZE)
+
+
+# --- subscribing ------------------------------------------------------------
 
 
 @pytest.mark.usefixtures("external_url", "credentials", "current_request_with_host")
@@ -731,9 +513,7 @@ async def test_picked_vehicles_are_subscribed_with_the_users_token(
     mock_smartcar(aioclient_mock)
     result = await vehicles_form(hass, client, aioclient_mock)
 
-    await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_VEHICLES: [KIA, VW]}
-    )
+    await pick(hass, result, [KIA, VW])
 
     calls = api_calls(aioclient_mock, "POST")
     assert sorted(url for url, _headers in calls) == sorted(
@@ -751,9 +531,7 @@ async def test_subscribed_entry_keeps_webhook_tokens_user_and_vehicles(
     mock_smartcar(aioclient_mock)
     result = await vehicles_form(hass, client, aioclient_mock)
 
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_VEHICLES: [KIA, VW]}
-    )
+    result = await pick(hass, result, [KIA, VW])
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == "Smartcar"
@@ -763,6 +541,7 @@ async def test_subscribed_entry_keeps_webhook_tokens_user_and_vehicles(
         CONF_WEBHOOK_ID: data[CONF_WEBHOOK_ID],
         CONF_MANAGEMENT_TOKEN: MANAGEMENT_TOKEN,
         CONF_CLOUDHOOK: False,
+        # Confirmed: Smartcar accepted subscriptions to it with the user's token.
         CONF_SMARTCAR_WEBHOOK_ID: SMARTCAR_WEBHOOK_ID,
         "auth_implementation": AUTH_DOMAIN,
         CONF_SMARTCAR_USER_ID: USER_ID,
@@ -776,58 +555,59 @@ async def test_subscribed_entry_keeps_webhook_tokens_user_and_vehicles(
         **TOKEN_RESPONSE,
         "expires_at": pytest.approx(time.time() + 7200, abs=60),
     }
-    assert result["result"].unique_id == SMARTCAR_WEBHOOK_ID
+    assert result["result"].unique_id == UNIQUE_ID
 
 
 @pytest.mark.usefixtures("external_url", "credentials", "current_request_with_host")
-async def test_subscribed_result_lists_each_vehicle(
+async def test_subscribed_result_names_each_vehicle(
     hass: HomeAssistant, client: Client, aioclient_mock: AiohttpClientMocker
 ) -> None:
     mock_smartcar(aioclient_mock)
     result = await vehicles_form(hass, client, aioclient_mock)
 
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_VEHICLES: [KIA, VW]}
-    )
+    result = await pick(hass, result, [KIA, VW])
 
     assert result["description"] == "subscribed"
-    assert result["description_placeholders"] == {
-        "results": f"- {KIA_LABEL}: subscribed\n- {VW_LABEL}: subscribed"
-    }
+    assert result["description_placeholders"]["subscribed"] == (
+        f"{KIA_LABEL}, {VW_LABEL}"
+    )
 
 
 @pytest.mark.usefixtures("external_url", "credentials", "current_request_with_host")
 @pytest.mark.parametrize(
-    ("answer", "text"),
+    ("answer", "group"),
     [
-        (smartcar_error(429), "Smartcar is rate limiting, try again later"),
-        (smartcar_error(500), "Smartcar is unavailable, try again later"),
-        (smartcar_error(401), "refused: sign in again"),
-        (smartcar_error(400), "Smartcar refused it"),
-        ({"exc": ClientError()}, "Smartcar could not be reached"),
+        (smartcar_error(429), "retry_later"),
+        (smartcar_error(500), "retry_later"),
+        ({"exc": ClientError()}, "retry_later"),
+        (smartcar_error(401), "sign_in"),
+        (smartcar_error(400), "refused"),
     ],
-    ids=["429", "500", "401", "400", "client-error"],
+    ids=["429", "500", "client-error", "401", "400"],
 )
 async def test_failed_subscription_is_reported_and_not_kept(
     hass: HomeAssistant,
     client: Client,
     aioclient_mock: AiohttpClientMocker,
     answer: dict[str, Any],
-    text: str,
+    group: str,
 ) -> None:
     aioclient_mock.post(webhook_url(POLESTAR), **answer)
     mock_smartcar(aioclient_mock)
     result = await vehicles_form(hass, client, aioclient_mock)
 
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_VEHICLES: [KIA, POLESTAR]}
-    )
+    result = await pick(hass, result, [KIA, POLESTAR])
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert list(result["data"][CONF_VEHICLES]) == [KIA]
+    assert result["description"] == "subscribed_partly"
     assert result["description_placeholders"] == {
-        "results": f"- {KIA_LABEL}: subscribed\n- {POLESTAR_LABEL}: {text}"
-    }
+        "subscribed": KIA_LABEL,
+        "unsubscribed": "-",
+        "retry_later": "-",
+        "sign_in": "-",
+        "refused": "-",
+    } | {group: POLESTAR_LABEL}
 
 
 @pytest.mark.usefixtures("external_url", "credentials", "current_request_with_host")
@@ -837,14 +617,136 @@ async def test_picking_no_vehicle_creates_entry_without_vehicles(
     mock_smartcar(aioclient_mock)
     result = await vehicles_form(hass, client, aioclient_mock)
 
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_VEHICLES: []}
-    )
+    result = await pick(hass, result, [])
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["data"][CONF_VEHICLES] == {}
-    assert result["description_placeholders"] == {"results": "-"}
+    # Nothing confirmed the VERIFY's webhook id.
+    assert CONF_SMARTCAR_WEBHOOK_ID not in result["data"]
+    assert result["description"] == "nothing_subscribed"
     assert api_calls(aioclient_mock, "POST") == []
+
+
+# --- Smartcar's webhook id when no VERIFY named one Smartcar accepts -----------
+
+
+async def webhook_id_form(
+    hass: HomeAssistant, client: Client, aioclient_mock: AiohttpClientMocker
+) -> Any:
+    """Connect after a VERIFY that named no webhook id; the pick submitted."""
+    mock_smartcar(aioclient_mock)
+    result = await verified_flow(hass, client, verify_body(None))
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "connect"}
+    )
+    result = await sign_in(hass, client, aioclient_mock, result["flow_id"])
+    return await pick(hass, result, [KIA, VW])
+
+
+@pytest.mark.usefixtures("external_url", "credentials", "current_request_with_host")
+async def test_without_a_webhook_id_the_user_is_asked_for_it(
+    hass: HomeAssistant, client: Client, aioclient_mock: AiohttpClientMocker
+) -> None:
+    result = await webhook_id_form(hass, client, aioclient_mock)
+
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "smartcar_webhook_id"
+    assert result["errors"] is None
+    assert api_calls(aioclient_mock, "POST") == []
+
+
+@pytest.mark.usefixtures("external_url", "credentials", "current_request_with_host")
+async def test_entered_webhook_id_is_kept_once_smartcar_accepts_it(
+    hass: HomeAssistant, client: Client, aioclient_mock: AiohttpClientMocker
+) -> None:
+    result = await webhook_id_form(hass, client, aioclient_mock)
+
+    result = await enter_webhook_id(hass, result, f" {SMARTCAR_WEBHOOK_ID} ")
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"][CONF_SMARTCAR_WEBHOOK_ID] == SMARTCAR_WEBHOOK_ID
+    assert list(result["data"][CONF_VEHICLES]) == [KIA, VW]
+    assert result["description"] == "subscribed"
+
+
+@pytest.mark.usefixtures("external_url", "credentials", "current_request_with_host")
+async def test_leaving_the_webhook_id_empty_finishes_without_subscribing(
+    hass: HomeAssistant, client: Client, aioclient_mock: AiohttpClientMocker
+) -> None:
+    result = await webhook_id_form(hass, client, aioclient_mock)
+
+    result = await enter_webhook_id(hass, result, "  ")
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"][CONF_VEHICLES] == {}
+    assert CONF_SMARTCAR_WEBHOOK_ID not in result["data"]
+    assert result["description"] == "nothing_subscribed"
+    assert api_calls(aioclient_mock, "POST") == []
+
+
+@pytest.mark.usefixtures("external_url", "credentials", "current_request_with_host")
+@pytest.mark.parametrize(
+    "value", ["not a webhook id", "../../vehicles", "\ud800\ud800\ud800\ud800"]
+)
+async def test_malformed_webhook_id_is_a_field_error_and_never_sent(
+    hass: HomeAssistant,
+    client: Client,
+    aioclient_mock: AiohttpClientMocker,
+    value: str,
+) -> None:
+    result = await webhook_id_form(hass, client, aioclient_mock)
+
+    result = await enter_webhook_id(hass, result, value)
+
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {CONF_SMARTCAR_WEBHOOK_ID: "invalid_webhook_id"}
+    assert api_calls(aioclient_mock, "POST") == []
+
+
+@pytest.mark.usefixtures("external_url", "credentials", "current_request_with_host")
+async def test_webhook_id_smartcar_refuses_is_asked_again(
+    hass: HomeAssistant, client: Client, aioclient_mock: AiohttpClientMocker
+) -> None:
+    other = "6f1d6a52-1c1e-4a53-9a7e-3b8c2f0d9e41"
+    for vehicle_id in (KIA, VW):
+        aioclient_mock.post(webhook_url(vehicle_id, other), **smartcar_error(404))
+    result = await webhook_id_form(hass, client, aioclient_mock)
+
+    result = await enter_webhook_id(hass, result, other)
+
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": "webhook_refused"}
+    result = await enter_webhook_id(hass, result, SMARTCAR_WEBHOOK_ID)
+    assert result["data"][CONF_SMARTCAR_WEBHOOK_ID] == SMARTCAR_WEBHOOK_ID
+
+
+@pytest.mark.usefixtures("external_url", "credentials", "current_request_with_host")
+@pytest.mark.parametrize(
+    ("answer", "error"),
+    [
+        (smartcar_error(429), "rate_limited"),
+        (smartcar_error(401), "invalid_auth"),
+        ({"exc": ClientError()}, "cannot_connect"),
+    ],
+    ids=["429", "401", "client-error"],
+)
+async def test_verified_webhook_id_unconfirmed_when_every_subscription_fails(
+    hass: HomeAssistant,
+    client: Client,
+    aioclient_mock: AiohttpClientMocker,
+    answer: dict[str, Any],
+    error: str,
+) -> None:
+    for vehicle_id in VEHICLES:
+        aioclient_mock.post(webhook_url(vehicle_id), **answer)
+    mock_smartcar(aioclient_mock)
+    result = await vehicles_form(hass, client, aioclient_mock)
+
+    result = await pick(hass, result, [KIA, VW])
+
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "smartcar_webhook_id"
+    assert result["errors"] == {"base": error}
 
 
 # --- from subscription to entities ------------------------------------------
@@ -859,9 +761,7 @@ async def connected_entry(
     """The whole flow: credentials, Connect, vehicles picked, entry set up."""
     mock_smartcar(aioclient_mock)
     result = await vehicles_form(hass, client, aioclient_mock)
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_VEHICLES: picked}
-    )
+    result = await pick(hass, result, picked)
     await hass.async_block_till_done()
     entry = result["result"]
     assert entry.state is ConfigEntryState.LOADED
@@ -924,7 +824,7 @@ async def connect_entry(hass: HomeAssistant) -> MockConfigEntry:
     entry = MockConfigEntry(
         domain=DOMAIN,
         title="Smartcar",
-        unique_id=SMARTCAR_WEBHOOK_ID,
+        unique_id=UNIQUE_ID,
         data=connect_entry_data(),
     )
     entry.add_to_hass(hass)
@@ -1033,6 +933,16 @@ async def test_reauth_user_lookup_error_aborts(
 NEW_TOKEN = "new-management-token"
 
 
+async def reconfigure(
+    hass: HomeAssistant, entry: MockConfigEntry, token: str = NEW_TOKEN
+) -> Any:
+    """Open reconfigure and submit a token."""
+    result = await entry.start_reconfigure_flow(hass)
+    return await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_MANAGEMENT_TOKEN: token}
+    )
+
+
 @pytest.mark.usefixtures("credentials")
 async def test_reconfigure_asks_for_a_new_management_token(
     hass: HomeAssistant, connect_entry: MockConfigEntry
@@ -1048,11 +958,7 @@ async def test_reconfigure_asks_for_a_new_management_token(
 async def test_reconfigure_blank_token_is_a_form_error(
     hass: HomeAssistant, connect_entry: MockConfigEntry
 ) -> None:
-    result = await connect_entry.start_reconfigure_flow(hass)
-
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_MANAGEMENT_TOKEN: "   "}
-    )
+    result = await reconfigure(hass, connect_entry, "   ")
 
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {"base": "empty_token"}
@@ -1064,11 +970,8 @@ async def test_reconfigure_reloads_the_entry_and_waits_for_verify(
     hass: HomeAssistant, connect_entry: MockConfigEntry
 ) -> None:
     before = connect_entry.runtime_data
-    result = await connect_entry.start_reconfigure_flow(hass)
 
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_MANAGEMENT_TOKEN: f" {NEW_TOKEN} "}
-    )
+    result = await reconfigure(hass, connect_entry, f" {NEW_TOKEN} ")
 
     assert result["type"] is FlowResultType.SHOW_PROGRESS
     assert result["step_id"] == "verify"
@@ -1085,11 +988,7 @@ async def test_reconfigure_reloads_the_entry_and_waits_for_verify(
 async def test_reconfigure_without_external_url_shows_the_webhook_path(
     hass: HomeAssistant, connect_entry: MockConfigEntry
 ) -> None:
-    result = await connect_entry.start_reconfigure_flow(hass)
-
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_MANAGEMENT_TOKEN: NEW_TOKEN}
-    )
+    result = await reconfigure(hass, connect_entry)
 
     assert result["description_placeholders"] == {
         "webhook_url": f"/api/webhook/{WEBHOOK_ID}"
@@ -1101,13 +1000,9 @@ async def test_reconfigure_finishes_when_verify_is_answered_with_the_new_token(
     hass: HomeAssistant, connect_entry: MockConfigEntry, client: Client
 ) -> None:
     verify = load_fixture("v4_verify.json")
-    result = await connect_entry.start_reconfigure_flow(hass)
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_MANAGEMENT_TOKEN: NEW_TOKEN}
-    )
+    result = await reconfigure(hass, connect_entry)
 
-    response = await client.post(f"/api/webhook/{WEBHOOK_ID}", json=verify)
-    await hass.async_block_till_done()
+    response = await answer_verify(hass, client, WEBHOOK_ID, verify)
     result = await hass.config_entries.flow.async_configure(result["flow_id"])
 
     assert response.status == HTTPStatus.OK
@@ -1116,58 +1011,57 @@ async def test_reconfigure_finishes_when_verify_is_answered_with_the_new_token(
     }
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reconfigure_successful"
-
-
-@pytest.mark.usefixtures("external_url", "credentials")
-async def test_reconfigure_follows_a_recreated_smartcar_webhook(
-    hass: HomeAssistant, connect_entry: MockConfigEntry, client: Client
-) -> None:
-    verify = load_fixture("v4_verify.json")
-    verify["meta"]["webhookId"] = "recreated-webhook-id"
-    result = await connect_entry.start_reconfigure_flow(hass)
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_MANAGEMENT_TOKEN: NEW_TOKEN}
-    )
-
-    await client.post(f"/api/webhook/{WEBHOOK_ID}", json=verify)
-    await hass.async_block_till_done()
-    result = await hass.config_entries.flow.async_configure(result["flow_id"])
-
-    assert result["reason"] == "reconfigure_successful"
-    assert connect_entry.unique_id == "recreated-webhook-id"
-    assert connect_entry.data[CONF_SMARTCAR_WEBHOOK_ID] == "recreated-webhook-id"
-
-
-@pytest.mark.usefixtures("external_url", "credentials")
-async def test_reconfigure_to_a_webhook_of_another_entry_aborts(
-    hass: HomeAssistant, connect_entry: MockConfigEntry, client: Client
-) -> None:
-    MockConfigEntry(domain=DOMAIN, unique_id="other-webhook-id").add_to_hass(hass)
-    verify = load_fixture("v4_verify.json")
-    verify["meta"]["webhookId"] = "other-webhook-id"
-    result = await connect_entry.start_reconfigure_flow(hass)
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_MANAGEMENT_TOKEN: NEW_TOKEN}
-    )
-
-    await client.post(f"/api/webhook/{WEBHOOK_ID}", json=verify)
-    await hass.async_block_till_done()
-    result = await hass.config_entries.flow.async_configure(result["flow_id"])
-
-    assert result["reason"] == "already_configured"
     assert connect_entry.data[CONF_SMARTCAR_WEBHOOK_ID] == SMARTCAR_WEBHOOK_ID
+
+
+@pytest.mark.usefixtures("external_url", "credentials")
+async def test_reconfigure_gives_the_entry_the_unique_id_of_its_new_token(
+    hass: HomeAssistant, connect_entry: MockConfigEntry
+) -> None:
+    await reconfigure(hass, connect_entry)
+
+    assert connect_entry.unique_id == token_unique_id(NEW_TOKEN)
+
+
+@pytest.mark.usefixtures("external_url", "credentials")
+async def test_reconfigure_with_the_same_token_verifies_again(
+    hass: HomeAssistant, connect_entry: MockConfigEntry
+) -> None:
+    result = await reconfigure(hass, connect_entry, MANAGEMENT_TOKEN)
+
+    assert result["type"] is FlowResultType.SHOW_PROGRESS
+    assert connect_entry.unique_id == UNIQUE_ID
+
+
+@pytest.mark.usefixtures("external_url", "credentials")
+@pytest.mark.parametrize(
+    "other_unique_id", [token_unique_id(NEW_TOKEN), SMARTCAR_WEBHOOK_ID + "-old"]
+)
+async def test_reconfigure_to_the_token_of_another_entry_aborts_and_changes_nothing(
+    hass: HomeAssistant, connect_entry: MockConfigEntry, other_unique_id: str
+) -> None:
+    other = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id=other_unique_id,
+        data={CONF_WEBHOOK_ID: "other-webhook", CONF_MANAGEMENT_TOKEN: NEW_TOKEN},
+    )
+    other.add_to_hass(hass)
+
+    result = await reconfigure(hass, connect_entry)
+
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+    assert connect_entry.data[CONF_MANAGEMENT_TOKEN] == MANAGEMENT_TOKEN
+    assert connect_entry.unique_id == UNIQUE_ID
+    assert other.data[CONF_WEBHOOK_ID] == "other-webhook"
 
 
 @pytest.mark.usefixtures("external_url", "credentials")
 async def test_after_reconfigure_deliveries_must_be_signed_with_the_new_token(
     hass: HomeAssistant, connect_entry: MockConfigEntry, client: Client
 ) -> None:
-    result = await connect_entry.start_reconfigure_flow(hass)
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_MANAGEMENT_TOKEN: NEW_TOKEN}
-    )
-    await client.post(f"/api/webhook/{WEBHOOK_ID}", json=load_fixture("v4_verify.json"))
-    await hass.async_block_till_done()
+    result = await reconfigure(hass, connect_entry)
+    await answer_verify(hass, client, WEBHOOK_ID)
     await hass.config_entries.flow.async_configure(result["flow_id"])
     delivery = load_fixture("v4_vehicle_state.json")
 
@@ -1182,14 +1076,10 @@ async def test_after_reconfigure_deliveries_must_be_signed_with_the_new_token(
 async def test_reconfigure_of_an_entry_that_fails_to_load_aborts(
     hass: HomeAssistant, connect_entry: MockConfigEntry
 ) -> None:
-    result = await connect_entry.start_reconfigure_flow(hass)
-
     with patch(
         "custom_components.smartcar_webhooks.async_setup_entry", return_value=False
     ):
-        result = await hass.config_entries.flow.async_configure(
-            result["flow_id"], {CONF_MANAGEMENT_TOKEN: NEW_TOKEN}
-        )
+        result = await reconfigure(hass, connect_entry)
 
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "entry_not_loaded"

@@ -778,3 +778,70 @@ async def test_removed_vehicle_comes_back_with_entities_on_next_delivery(
 
     assert _device(hass, V1) is not None
     assert _state(hass, "sensor", V1, "battery_level").state == "73.0"
+
+
+# --- more of what cars send (issue 9.7) ---------------------------------------------
+
+EX30 = "4f8a2c1e-9b7d-4e3a-8c6f-2d1b0a9e7c54"  # v4_vehicle_state_charging
+
+
+async def test_firmware_version_is_the_device_software_version(
+    hass: HomeAssistant, setup_entry: MockConfigEntry, post_delivery: PostDelivery
+) -> None:
+    await post_delivery(load_fixture("v4_vehicle_state_charging.json"))
+    newer = load_fixture("v4_vehicle_state_charging.json")
+    newer["eventId"] = "newer"
+    firmware = _v4_signal(newer, "connectivitysoftware-currentfirmwareversion")
+    firmware["body"]["value"] = "5.0.1"
+    firmware["meta"]["oemUpdatedAt"] += 60_000
+
+    first = _device(hass, EX30).sw_version
+    await post_delivery(newer)
+
+    assert first is not None
+    assert _device(hass, EX30).sw_version == "5.0.1"
+
+
+async def test_tracker_says_whether_the_position_is_live_or_last_parked(
+    hass: HomeAssistant, setup_entry: MockConfigEntry, post_delivery: PostDelivery
+) -> None:
+    await post_delivery(load_fixture("v4_vehicle_state.json"))
+
+    tracker = _state(hass, "device_tracker", V4, "location")
+    assert tracker.attributes["location_type"] == "last_parked"
+
+
+async def test_charging_finishes_at_the_car_time_plus_the_minutes_left(
+    hass: HomeAssistant, setup_entry: MockConfigEntry, post_delivery: PostDelivery
+) -> None:
+    document = load_fixture("v4_vehicle_state_charging.json")
+    signal = _v4_signal(document, "charge-timetocomplete")
+    signal["body"]["value"] = 45
+    signal["meta"]["oemUpdatedAt"] = 1765699200000  # 2025-12-14T08:00:00Z
+
+    await post_delivery(document)
+
+    finishes = _state(hass, "sensor", EX30, "time_to_full")
+    assert finishes.state == "2025-12-14T08:45:00+00:00"
+
+
+async def test_charging_finishes_is_unknown_when_nothing_is_left(
+    hass: HomeAssistant, setup_entry: MockConfigEntry, post_delivery: PostDelivery
+) -> None:
+    document = load_fixture("v4_vehicle_state_charging.json")
+    _v4_signal(document, "charge-timetocomplete")["body"]["value"] = 0
+
+    await post_delivery(document)
+
+    assert _state(hass, "sensor", EX30, "time_to_full").state == STATE_UNKNOWN
+
+
+async def test_an_open_door_turns_doors_on_with_each_door_listed(
+    hass: HomeAssistant, setup_entry: MockConfigEntry, post_delivery: PostDelivery
+) -> None:
+    await post_delivery(load_fixture("v4_vehicle_state_charging.json"))
+
+    doors = _state(hass, "binary_sensor", EX30, "doors")
+    assert doors.state == STATE_ON
+    assert any(item["open"] for item in doors.attributes["items"])
+    assert {"row", "column", "open", "locked"} <= set(doors.attributes["items"][0])

@@ -31,6 +31,7 @@ from custom_components.smartcar_webhooks.const import (
     CONF_SMARTCAR_WEBHOOK_ID,
     DOMAIN,
 )
+from custom_components.smartcar_webhooks.smartcar import token_unique_id
 from tests.conftest import MANAGEMENT_TOKEN, WEBHOOK_ID, PostDelivery, load_fixture
 
 V4_VEHICLE_ID = "9df3e999-f80f-4893-9c42-d3e9f351e174"
@@ -518,3 +519,42 @@ async def test_removing_a_device_with_foreign_identifiers_forgets_only_the_vehic
     store = config_entry.runtime_data.store
     assert V4_VEHICLE_ID not in store.vehicles
     assert V2_VEHICLE_ID in store.vehicles
+
+
+async def test_entry_of_version_1_1_takes_the_token_as_unique_id(
+    hass: HomeAssistant,
+) -> None:
+    """1.1 took its unique id from a VERIFY anyone could have sent."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        version=1,
+        minor_version=1,
+        unique_id="forged-by-an-unsigned-verify",
+        data={CONF_WEBHOOK_ID: WEBHOOK_ID, CONF_MANAGEMENT_TOKEN: MANAGEMENT_TOKEN},
+    )
+    entry.add_to_hass(hass)
+
+    assert await hass.config_entries.async_setup(entry.entry_id)
+
+    assert entry.unique_id == token_unique_id(MANAGEMENT_TOKEN)
+    assert entry.minor_version == 2
+
+
+async def test_second_entry_of_the_same_application_keeps_its_unique_id(
+    hass: HomeAssistant,
+) -> None:
+    MockConfigEntry(
+        domain=DOMAIN, unique_id=token_unique_id(MANAGEMENT_TOKEN), minor_version=2
+    ).add_to_hass(hass)
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        minor_version=1,
+        unique_id="old-webhook-id",
+        data={CONF_WEBHOOK_ID: WEBHOOK_ID, CONF_MANAGEMENT_TOKEN: MANAGEMENT_TOKEN},
+    )
+    entry.add_to_hass(hass)
+
+    assert await hass.config_entries.async_setup(entry.entry_id)
+
+    assert entry.unique_id == "old-webhook-id"
+    assert entry.minor_version == 2

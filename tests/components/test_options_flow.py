@@ -23,36 +23,47 @@ from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClien
 from custom_components.smartcar_webhooks.config_flow import SmartcarWebhooksConfigFlow
 from custom_components.smartcar_webhooks.const import (
     CONF_MANAGEMENT_TOKEN,
+    CONF_SMARTCAR_WEBHOOK_ID,
     CONF_VEHICLES,
     DOMAIN,
     OAUTH2_TOKEN,
 )
-from tests.components.test_connect_flow import (
+from tests.components.flow_helpers import (
     API,
     AUTH_DOMAIN,
     CLIENT_ID,
     CLIENT_SECRET,
+    FORGED_WEBHOOK_ID,
     KIA,
     KIA_LABEL,
     POLESTAR,
     POLESTAR_LABEL,
     SMARTCAR_WEBHOOK_ID,
+    UNIQUE_ID,
     VEHICLES,
     VW,
     VW_LABEL,
     api_calls,
     connect_entry_data,
     mock_smartcar,
+    refuse_webhook,
     select_default,
     select_options,
     smartcar_error,
     vehicle_device,
     webhook_url,
 )
+from tests.components.flow_translations import check_flow_translations
 from tests.conftest import MANAGEMENT_TOKEN
 
 KIA_RECORD = {"make": "KIA", "model": "EV6", "year": 2023}
 POLESTAR_RECORD = {"make": "POLESTAR", "model": "Polestar 2", "year": 2024}
+
+
+@pytest.fixture(autouse=True)
+def translations(hass: HomeAssistant) -> None:
+    """Every flow result of these tests is translated."""
+    check_flow_translations(hass)
 
 
 @pytest.fixture(autouse=True)
@@ -73,7 +84,7 @@ def entry_data() -> dict[str, Any]:
 async def entry(hass: HomeAssistant, entry_data: dict[str, Any]) -> MockConfigEntry:
     """The Connect entry, set up: the Kia has its device."""
     entry = MockConfigEntry(
-        domain=DOMAIN, title="Smartcar", unique_id=SMARTCAR_WEBHOOK_ID, data=entry_data
+        domain=DOMAIN, title="Smartcar", unique_id=UNIQUE_ID, data=entry_data
     )
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
@@ -185,7 +196,10 @@ async def test_deselecting_a_vehicle_unsubscribes_it_with_the_management_token(
 
 
 async def test_deselected_vehicle_leaves_the_entry_and_its_device_goes(
-    hass: HomeAssistant, entry: MockConfigEntry, aioclient_mock: AiohttpClientMocker
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     mock_smartcar(aioclient_mock)
     assert vehicle_device(hass, entry.entry_id, KIA) is not None
@@ -195,6 +209,8 @@ async def test_deselected_vehicle_leaves_the_entry_and_its_device_goes(
     assert entry.data[CONF_VEHICLES] == {}
     assert vehicle_device(hass, entry.entry_id, KIA) is None
     assert KIA not in entry.runtime_data.store.vehicles
+    # Removed with the device registry's current API: no deprecated call reported.
+    assert not [r for r in caplog.records if r.name == "homeassistant.helpers.frame"]
 
 
 async def test_deselected_vehicle_known_from_deliveries_is_unsubscribed(
@@ -222,7 +238,8 @@ async def test_options_result_lists_what_happened_to_each_vehicle(
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["description"] == "updated"
     assert result["description_placeholders"] == {
-        "results": f"- {POLESTAR_LABEL}: subscribed\n- {KIA_LABEL}: unsubscribed"
+        "subscribed": POLESTAR_LABEL,
+        "unsubscribed": KIA_LABEL,
     }
     assert result["data"] == {}
 
@@ -234,7 +251,7 @@ async def test_unchanged_selection_calls_nothing(
 
     result = await submit(hass, entry, [KIA])
 
-    assert result["description_placeholders"] == {"results": "-"}
+    assert result["description"] == "unchanged"
     assert api_calls(aioclient_mock, "POST") == []
     assert api_calls(aioclient_mock, "DELETE") == []
     assert entry.data[CONF_VEHICLES] == {KIA: KIA_RECORD}
@@ -248,8 +265,13 @@ async def test_failed_subscription_is_reported_and_not_kept(
 
     result = await submit(hass, entry, [KIA, POLESTAR])
 
+    assert result["description"] == "updated_partly"
     assert result["description_placeholders"] == {
-        "results": f"- {POLESTAR_LABEL}: Smartcar is rate limiting, try again later"
+        "subscribed": "-",
+        "unsubscribed": "-",
+        "retry_later": POLESTAR_LABEL,
+        "sign_in": "-",
+        "refused": "-",
     }
     assert entry.data[CONF_VEHICLES] == {KIA: KIA_RECORD}
 
@@ -262,9 +284,9 @@ async def test_failed_unsubscribe_is_reported(
 
     result = await submit(hass, entry, [])
 
-    assert result["description_placeholders"] == {
-        "results": f"- {KIA_LABEL}: Smartcar is unavailable, try again later"
-    }
+    assert result["description"] == "updated_partly"
+    assert result["description_placeholders"]["retry_later"] == KIA_LABEL
+    assert result["description_placeholders"]["unsubscribed"] == "-"
 
 
 @pytest.mark.parametrize(
@@ -309,7 +331,8 @@ async def test_deselecting_a_vehicle_without_device_drops_it(
     result = await submit(hass, entry, [])
 
     assert result["description_placeholders"] == {
-        "results": f"- {KIA_LABEL}: unsubscribed"
+        "subscribed": "-",
+        "unsubscribed": KIA_LABEL,
     }
     assert entry.data[CONF_VEHICLES] == {}
 
@@ -458,3 +481,110 @@ async def test_management_token_is_never_used_to_list_or_subscribe(
     }
     assert used == {"Bearer stored-access-token"}
     assert entry.data[CONF_MANAGEMENT_TOKEN] == MANAGEMENT_TOKEN
+
+
+# --- an entry that does not know Smartcar's webhook id -----------------------
+
+
+@pytest.fixture
+def entry_without_webhook_id(hass: HomeAssistant) -> MockConfigEntry:
+    """A Connect entry that subscribed nothing at set-up (not loaded)."""
+    data = connect_entry_data({KIA: KIA_RECORD})
+    del data[CONF_SMARTCAR_WEBHOOK_ID]
+    entry = MockConfigEntry(domain=DOMAIN, unique_id=UNIQUE_ID, data=data)
+    entry.add_to_hass(hass)
+    return entry
+
+
+async def test_changes_without_a_known_webhook_id_ask_for_it(
+    hass: HomeAssistant,
+    entry_without_webhook_id: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+) -> None:
+    mock_smartcar(aioclient_mock)
+
+    result = await submit(hass, entry_without_webhook_id, [KIA, POLESTAR])
+
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "smartcar_webhook_id"
+    assert api_calls(aioclient_mock, "POST") == []
+
+
+async def test_entered_webhook_id_is_used_and_kept_once_accepted(
+    hass: HomeAssistant,
+    entry_without_webhook_id: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+) -> None:
+    mock_smartcar(aioclient_mock)
+    result = await submit(hass, entry_without_webhook_id, [KIA, POLESTAR])
+
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_SMARTCAR_WEBHOOK_ID: SMARTCAR_WEBHOOK_ID}
+    )
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert [url for url, _ in api_calls(aioclient_mock, "POST")] == [
+        webhook_url(POLESTAR)
+    ]
+    assert entry_without_webhook_id.data[CONF_SMARTCAR_WEBHOOK_ID] == (
+        SMARTCAR_WEBHOOK_ID
+    )
+
+
+async def test_unsubscribing_with_the_management_token_confirms_the_id_too(
+    hass: HomeAssistant,
+    entry_without_webhook_id: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+) -> None:
+    mock_smartcar(aioclient_mock)
+    result = await submit(hass, entry_without_webhook_id, [])
+
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_SMARTCAR_WEBHOOK_ID: SMARTCAR_WEBHOOK_ID}
+    )
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert entry_without_webhook_id.data[CONF_SMARTCAR_WEBHOOK_ID] == (
+        SMARTCAR_WEBHOOK_ID
+    )
+    assert entry_without_webhook_id.data[CONF_VEHICLES] == {}
+
+
+async def test_entered_webhook_id_smartcar_refuses_changes_nothing(
+    hass: HomeAssistant,
+    entry_without_webhook_id: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+) -> None:
+    refuse_webhook(aioclient_mock)
+    mock_smartcar(aioclient_mock)
+    add_device(hass, entry_without_webhook_id, KIA)
+    result = await submit(hass, entry_without_webhook_id, [POLESTAR])
+
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_SMARTCAR_WEBHOOK_ID: FORGED_WEBHOOK_ID}
+    )
+
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": "webhook_refused"}
+    assert CONF_SMARTCAR_WEBHOOK_ID not in entry_without_webhook_id.data
+    assert entry_without_webhook_id.data[CONF_VEHICLES] == {KIA: KIA_RECORD}
+    assert vehicle_device(hass, entry_without_webhook_id.entry_id, KIA) is not None
+
+
+@pytest.mark.parametrize("value", ["", "not an id", "8a326743/4efd-406d"])
+async def test_malformed_webhook_id_is_a_field_error(
+    hass: HomeAssistant,
+    entry_without_webhook_id: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+    value: str,
+) -> None:
+    mock_smartcar(aioclient_mock)
+    result = await submit(hass, entry_without_webhook_id, [KIA, POLESTAR])
+
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_SMARTCAR_WEBHOOK_ID: value}
+    )
+
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {CONF_SMARTCAR_WEBHOOK_ID: "invalid_webhook_id"}
+    assert api_calls(aioclient_mock, "POST") == []

@@ -20,6 +20,7 @@ from tests.conftest import PostDelivery, load_fixture
 
 DELIVERIES = (
     "v4_vehicle_state.json",
+    "v4_vehicle_state_charging.json",
     "v4_vehicle_error.json",
     "v2_dynamic.json",
     "v2_event_based.json",

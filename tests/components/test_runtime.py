@@ -144,3 +144,21 @@ async def test_webhook_id_of_an_unexpected_form_is_not_learned(
     await post_delivery(document)
 
     assert CONF_SMARTCAR_WEBHOOK_ID not in setup_entry.data
+
+
+async def test_entry_title_becomes_the_webhook_name(
+    hass: HomeAssistant, setup_entry: MockConfigEntry, post_delivery: PostDelivery
+) -> None:
+    await post_delivery(load_fixture("v4_vehicle_state.json"))
+
+    assert setup_entry.title == "Home Assistant test"
+
+
+async def test_entry_title_the_user_chose_stays(
+    hass: HomeAssistant, setup_entry: MockConfigEntry, post_delivery: PostDelivery
+) -> None:
+    hass.config_entries.async_update_entry(setup_entry, title="My car")
+
+    await post_delivery(load_fixture("v4_vehicle_state.json"))
+
+    assert setup_entry.title == "My car"

@@ -24,6 +24,7 @@ from homeassistant.helpers import (
 )
 from homeassistant.helpers.json import json_bytes
 from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
 from homeassistant.util.aiohttp import MockRequest
 from hypothesis import HealthCheck, given, settings, strategies as st
 from multidict import CIMultiDict
@@ -36,7 +37,12 @@ from custom_components.smartcar_webhooks.const import (
     MAX_BODY_BYTES,
     VERIFY_WINDOW,
 )
-from custom_components.smartcar_webhooks.smartcar import hash_challenge, sign_body
+from custom_components.smartcar_webhooks.smartcar import (
+    Closures,
+    Field,
+    hash_challenge,
+    sign_body,
+)
 from custom_components.smartcar_webhooks.webhook import (
     MAX_CHALLENGE_LENGTH,
     SIGNATURE_HEADER,
@@ -283,12 +289,42 @@ async def test_large_unsigned_verify_is_401_without_parsing(
     setup_entry.runtime_data.window.open()
     padded = json.dumps(load_fixture("v4_verify.json")) + " " * (16 * 1024)
 
-    with patch("custom_components.smartcar_webhooks.webhook.parse_delivery") as parse:
+    with patch(
+        "custom_components.smartcar_webhooks.webhook.parse_unsigned_verify"
+    ) as parse:
         response = await post_delivery(padded, sign=False)
 
     assert response.status == HTTPStatus.UNAUTHORIZED
     parse.assert_not_called()
     assert setup_entry.runtime_data.window.is_open
+
+
+@pytest.mark.parametrize("fixture", ["v4_vehicle_state.json", "v2_dynamic.json"])
+async def test_unsigned_delivery_is_never_parsed_as_a_delivery(
+    setup_entry: MockConfigEntry, post_delivery: PostDelivery, fixture: str
+) -> None:
+    """Unsigned, only a VERIFY challenge is looked for (red team 7.5)."""
+    setup_entry.runtime_data.window.open()
+
+    with patch("custom_components.smartcar_webhooks.webhook.parse_delivery") as parse:
+        response = await post_delivery(load_fixture(fixture), sign=False)
+
+    assert response.status == HTTPStatus.UNAUTHORIZED
+    parse.assert_not_called()
+
+
+async def test_unsigned_verify_hands_over_only_a_clean_webhook_id() -> None:
+    """A claimed webhook id that could poison a config entry never gets through."""
+    answered: list[Any] = []
+    window = VerificationWindow(answered.append)
+    window.open()
+    document = _v4_verify("c")
+    document["meta"]["webhookId"] = "8a326743\ud800"
+
+    response = await _handler(window)(None, WEBHOOK_ID, _request(_raw(document)))
+
+    assert response.status == HTTPStatus.OK
+    assert [(r.challenge, r.webhook_id) for r in answered] == [("c", None)]
 
 
 async def test_signed_verify_is_answered_only_inside_a_window(
@@ -307,17 +343,18 @@ async def test_signed_verify_is_answered_only_inside_a_window(
     }
 
 
-async def test_window_closes_after_answering(
+async def test_window_stays_open_after_answering(
     setup_entry: MockConfigEntry, post_delivery: PostDelivery
 ) -> None:
+    """A forged first VERIFY must not lock out Smartcar's own after it."""
     window = setup_entry.runtime_data.window
     window.open()
     assert (await post_delivery(_v4_verify("first"), sign=False)).status == 200
-    assert not window.is_open
+    assert window.is_open
 
     response = await post_delivery(_v4_verify("second"), sign=False)
 
-    assert response.status == HTTPStatus.FORBIDDEN
+    assert response.status == HTTPStatus.OK
 
 
 async def test_answered_verify_deletes_the_refused_issue(
@@ -398,7 +435,7 @@ async def test_window_expires_after_ten_minutes(
     assert response.status == HTTPStatus.FORBIDDEN
 
 
-async def test_window_closes_and_wakes_waiter_on_verify() -> None:
+async def test_verify_wakes_the_waiter_and_leaves_the_window_open() -> None:
     answered: list[str] = []
     window = VerificationWindow(lambda request: answered.append(request.challenge))
     handler = _handler(window)
@@ -411,17 +448,17 @@ async def test_window_closes_and_wakes_waiter_on_verify() -> None:
     assert response.status == HTTPStatus.OK
     assert (await waiter).challenge == "c"
     assert answered == ["c"]
-    assert not window.is_open
+    assert window.is_open
 
 
-async def test_window_without_callback_answers_and_closes() -> None:
+async def test_window_without_callback_answers() -> None:
     window = VerificationWindow()
     window.open()
 
     response = await _handler(window)(None, WEBHOOK_ID, _request(_raw(_v4_verify("c"))))
 
     assert response.status == HTTPStatus.OK
-    assert not window.is_open
+    assert window.is_open
 
 
 async def test_verified_skips_a_waiter_already_cancelled() -> None:
@@ -439,15 +476,42 @@ async def test_verified_skips_a_waiter_already_cancelled() -> None:
         await cancelled
 
 
-async def test_cancelled_window_wait_closes_the_window() -> None:
+async def test_cancelled_window_wait_leaves_closing_to_the_owner() -> None:
     window = VerificationWindow()
     waiter = asyncio.ensure_future(window.async_wait())
     await asyncio.sleep(0)
-    assert window.is_open
     waiter.cancel()
     with pytest.raises(asyncio.CancelledError):
         await waiter
+    assert window.is_open
+
+    window.close()
+
     assert not window.is_open
+    assert window.closes_at is None
+
+
+async def test_window_opened_until_a_time_closes_then(
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """The set-up flow hands what is left of its window to the entry."""
+    window = VerificationWindow()
+    until = dt_util.utcnow() + timedelta(minutes=3)
+
+    window.open(until)
+
+    assert window.closes_at == until
+    freezer.tick(timedelta(minutes=3))
+    assert not window.is_open
+
+
+@pytest.mark.usefixtures("freezer")
+async def test_window_opened_until_a_time_is_capped_at_ten_minutes() -> None:
+    window = VerificationWindow()
+
+    window.open(dt_util.utcnow() + timedelta(days=1))
+
+    assert window.closes_at == dt_util.utcnow() + VERIFY_WINDOW
 
 
 # --- 401: signatures ------------------------------------------------------------
@@ -588,6 +652,27 @@ async def test_signed_body_with_lone_surrogates_leaves_everything_storable(
         assert state.as_dict_json
     assert json_bytes(setup_entry.as_dict())
     assert "\ud800" not in str(setup_entry.data)
+
+
+async def test_signed_delivery_of_a_charging_car_keeps_plausible_values(
+    hass: HomeAssistant, setup_entry: MockConfigEntry, post_delivery: PostDelivery
+) -> None:
+    """Tires labelled bar but sent in kPa, a bare fuel fraction (issue 9.1, 9.7)."""
+    response = await post_delivery(load_fixture("v4_vehicle_state_charging.json"))
+
+    assert response.status == HTTPStatus.OK
+    vehicle = setup_entry.runtime_data.store.vehicles[
+        "4f8a2c1e-9b7d-4e3a-8c6f-2d1b0a9e7c54"
+    ]
+    assert vehicle.value(Field.TIRE_PRESSURE_FRONT_LEFT) == 262
+    assert vehicle.value(Field.TIRE_PRESSURE_BACK_RIGHT) is None
+    assert vehicle.value(Field.FUEL_LEVEL) == 35
+    assert vehicle.value(Field.CHARGING_POWER) == 7210
+    assert vehicle.value(Field.TIME_TO_FULL) == 95
+    doors = vehicle.value(Field.DOORS)
+    assert isinstance(doors, Closures)
+    assert doors.is_open
+    assert vehicle.value(Field.FIRMWARE_VERSION) == "3.1.7"
 
 
 # --- duplicates -----------------------------------------------------------------
@@ -964,6 +1049,33 @@ async def test_handler_with_undecodable_signature_header_is_401() -> None:
     body = _raw(load_fixture("v4_vehicle_state.json"))
     response = await _handler()(None, WEBHOOK_ID, _request(body, "\udcff\udcfe"))
     assert response.status == HTTPStatus.UNAUTHORIZED
+
+
+@pytest.mark.parametrize("signed", [False, True], ids=["unsigned", "signed"])
+async def test_request_text_never_reaches_a_log_line(
+    hass: HomeAssistant,
+    setup_entry: MockConfigEntry,
+    post_delivery: PostDelivery,
+    caplog: pytest.LogCaptureFixture,
+    signed: bool,
+) -> None:
+    """A forged line in a body must not become a log line (red team 7.5)."""
+    forged = "/x\nERROR forged line\x1b[2K"
+    v2 = copy.deepcopy(load_fixture("v2_dynamic.json"))
+    v2["payload"]["vehicles"][0]["data"].append(
+        {"path": forged, "code": 200, "body": {}, "headers": {}}
+    )
+    v4 = copy.deepcopy(load_fixture("v4_vehicle_error.json"))
+    v4["eventType"] = forged
+    caplog.clear()
+    caplog.set_level(logging.DEBUG)
+
+    for document in (v2, v4, _v4_verify(forged)):
+        await post_delivery(document, sign=signed)
+
+    assert "forged" not in caplog.text
+    for record in caplog.records:
+        assert record.getMessage().isprintable(), record.getMessage()
 
 
 # --- is_safe_challenge and read_body ----------------------------------------------

@@ -649,9 +649,9 @@ def test_v2_dropped_fields_name_their_vehicle(parse: Parse) -> None:
         }
     )
     assert data_delivery(parse(document)).dropped == (
-        DroppedField(VEHICLE_ID, "/odometer.distance", "negative value"),
+        DroppedField(VEHICLE_ID, "/odometer.distance", "implausible value"),
         DroppedField(
-            OTHER_VEHICLE_ID, "/battery.percentRemaining", "fraction outside 0-1"
+            OTHER_VEHICLE_ID, "/battery.percentRemaining", "implausible value"
         ),
     )
 
@@ -850,15 +850,15 @@ def test_v2_unusable_charge_state_is_dropped_and_charging_not_derived(
         ("/odometer", "distance", "1" + "0" * 400, "not a finite number"),
         ("/odometer", "distance", "-1" + "0" * 400, "not a finite number"),
         ("/battery/capacity", "capacity", "[77.4]", "not a finite number"),
-        ("/battery", "percentRemaining", "1.01", "fraction outside 0-1"),
-        ("/battery", "percentRemaining", "58", "fraction outside 0-1"),
-        ("/battery", "percentRemaining", "-0.01", "fraction outside 0-1"),
-        ("/charge/limit", "limit", "101", "fraction outside 0-1"),
-        ("/engine/oil", "lifeRemaining", "1.5", "fraction outside 0-1"),
-        ("/battery", "range", "-1", "negative value"),
-        ("/odometer", "distance", "-0.5", "negative value"),
-        ("/fuel", "amountRemaining", "-3", "negative value"),
-        ("/tires/pressure", "frontLeft", "-250", "negative value"),
+        ("/battery", "percentRemaining", "1.01", "implausible value"),
+        ("/battery", "percentRemaining", "58", "implausible value"),
+        ("/battery", "percentRemaining", "-0.01", "implausible value"),
+        ("/charge/limit", "limit", "101", "implausible value"),
+        ("/engine/oil", "lifeRemaining", "1.5", "implausible value"),
+        ("/battery", "range", "-1", "implausible value"),
+        ("/odometer", "distance", "-0.5", "implausible value"),
+        ("/fuel", "amountRemaining", "-3", "implausible value"),
+        ("/tires/pressure", "frontLeft", "-250", "implausible value"),
         ("/tires/pressure", "backRight", '"250"', "not a finite number"),
         ("/charge", "isPluggedIn", '"true"', "not a boolean"),
         ("/charge", "isPluggedIn", "1", "not a boolean"),

@@ -10,6 +10,8 @@ import pytest
 
 from custom_components.smartcar_webhooks.smartcar import (
     ChargingState,
+    Closure,
+    Closures,
     Delivery,
     DroppedField,
     ErrorDelivery,
@@ -18,6 +20,7 @@ from custom_components.smartcar_webhooks.smartcar import (
     FieldError,
     InvalidDeliveryError,
     Location,
+    LocationType,
     Mode,
     Unit,
     VehicleError,
@@ -205,13 +208,14 @@ def test_v4_vehicle_state_fixture_values(fixture_json: LoadJson, parse: Parse) -
         Field.CHARGING: True,
         Field.CHARGE_LIMIT: 80,
         Field.ODOMETER: 18250.4,
-        Field.LOCATION: Location(52.5163, 13.3777, 271.5),
+        Field.LOCATION: Location(52.5163, 13.3777, 271.5, LocationType.LAST_PARKED),
         Field.TIRE_PRESSURE_FRONT_LEFT: pytest.approx(36 * PSI_KPA),
         Field.TIRE_PRESSURE_FRONT_RIGHT: pytest.approx(36.5 * PSI_KPA),
         Field.TIRE_PRESSURE_BACK_LEFT: pytest.approx(35 * PSI_KPA),
         Field.TIRE_PRESSURE_BACK_RIGHT: pytest.approx(35.5 * PSI_KPA),
         Field.LOCKED: True,
         Field.FUEL_LEVEL: None,
+        Field.CHARGING_POWER: 10850,
     }
 
 
@@ -348,7 +352,7 @@ V4_SIGNAL_CASES: dict[str, tuple[dict[str, Any], dict[Field, Any]]] = {
             "heading": 87.5,
             "locationType": "LAST_PARKED",
         },
-        {Field.LOCATION: Location(-41.2865, 174.7762, 87.5)},
+        {Field.LOCATION: Location(-41.2865, 174.7762, 87.5, LocationType.LAST_PARKED)},
     ),
     "wheel-tires": (
         _tires(250, 251, 246, 247),
@@ -358,6 +362,75 @@ V4_SIGNAL_CASES: dict[str, tuple[dict[str, Any], dict[Field, Any]]] = {
             Field.TIRE_PRESSURE_BACK_LEFT: 246,
             Field.TIRE_PRESSURE_BACK_RIGHT: 247,
         },
+    ),
+    "charge-wattage": ({"value": 4683, "unit": "watts"}, {Field.CHARGING_POWER: 4683}),
+    "charge-amperage": ({"value": 7, "unit": "ampere"}, {Field.CHARGING_CURRENT: 7}),
+    "charge-voltage": ({"value": 223, "unit": "volts"}, {Field.CHARGING_VOLTAGE: 223}),
+    "charge-energyadded": ({"value": 25.5, "unit": "kWh"}, {Field.ENERGY_ADDED: 25.5}),
+    "charge-timetocomplete": ({"value": 15}, {Field.TIME_TO_FULL: 15}),
+    "charge-chargerate": ({"value": 25, "unit": "km/h"}, {Field.CHARGE_RATE: 25}),
+    "lowvoltagebattery-stateofcharge": (
+        {"value": 95, "unit": "percent"},
+        {Field.LOW_VOLTAGE_BATTERY: 95},
+    ),
+    "climate-internaltemperature": (
+        {"value": 21.5, "unit": "celsius"},
+        {Field.CABIN_TEMPERATURE: 21.5},
+    ),
+    "climate-externaltemperature": (
+        {"value": -4.5, "unit": "celsius"},
+        {Field.OUTSIDE_TEMPERATURE: -4.5},
+    ),
+    "connectivitystatus-isonline": ({"value": True}, {Field.ONLINE: True}),
+    "connectivitystatus-isasleep": ({"value": False}, {Field.ASLEEP: False}),
+    "connectivitysoftware-currentfirmwareversion": (
+        {"value": "4.2.13"},
+        {Field.FIRMWARE_VERSION: "4.2.13"},
+    ),
+    "closure-doors": (
+        {
+            "values": [
+                {"row": 0, "column": 0, "isOpen": False, "isLocked": True},
+                {"row": 0, "column": 1, "isOpen": True, "isLocked": False},
+                {"row": 1, "column": 0, "isOpen": False, "isLocked": True},
+                {"row": 1, "column": 1, "isOpen": False, "isLocked": True},
+            ],
+            "rowCount": 2,
+            "columnCount": 2,
+        },
+        {
+            Field.DOORS: Closures(
+                (
+                    Closure(0, 0, False, True),
+                    Closure(0, 1, True, False),
+                    Closure(1, 0, False, True),
+                    Closure(1, 1, False, True),
+                )
+            )
+        },
+    ),
+    "closure-windows": (
+        {
+            "values": [
+                {"row": 0, "column": 0, "isOpen": False},
+                {"row": 0, "column": 1, "isOpen": False},
+            ],
+            "rowCount": 2,
+            "columnCount": 2,
+        },
+        {Field.WINDOWS: Closures((Closure(0, 0, False), Closure(0, 1, False)))},
+    ),
+    "closure-reartrunk": (
+        {"isOpen": True, "isLocked": False},
+        {Field.TRUNK: Closures((Closure(None, None, True, False),))},
+    ),
+    "closure-fronttrunk": (
+        {"isLocked": None, "isOpen": False},
+        {Field.FRUNK: Closures((Closure(None, None, False, None),))},
+    ),
+    "closure-sunroof": (
+        {"isOpen": False},
+        {Field.SUNROOF: Closures((Closure(None, None, False),))},
     ),
 }
 
@@ -387,8 +460,8 @@ def test_v4_signal_readings_have_native_units_and_oem_time(
 
 def test_v4_unknown_signal_is_skipped_silently(parse: Parse) -> None:
     signals = [
-        _signal("charge-wattage", {"value": 7400, "unit": "watts"}),
-        _signal("closure-doors", {"values": [], "rowCount": 2, "columnCount": 2}),
+        _signal("charge-amperagemax", {"value": 32, "unit": "ampere"}),
+        _signal("closure-enginecover", {"isOpen": False}),
         _signal("vehicleidentification-vin", {"value": "NOTAREALVIN000000"}),
         _signal("odometer-traveleddistance", {"value": 10, "unit": "km"}),
     ]
@@ -554,7 +627,7 @@ def test_v4_tire_pressure_units_are_converted(
         ),
         (
             "tractionbattery-nominalcapacity",
-            {"capacity": 77000, "unit": "Wh"},
+            {"capacity": 277, "unit": "MJ"},
             "tractionbattery-nominalcapacity.capacity",
         ),
         (
@@ -846,7 +919,7 @@ def test_v4_location_without_heading(parse: Parse) -> None:
     location = field_values(parse(_v4([_signal("location-preciselocation", body)])))[
         Field.LOCATION
     ]
-    assert location == Location(52.5163, 13.3777, None)
+    assert location == Location(52.5163, 13.3777, None, LocationType.CURRENT)
 
 
 @pytest.mark.parametrize("raw", ["NaN", "Infinity", "-Infinity"])
@@ -967,7 +1040,7 @@ def test_v4_tires_without_value_list_are_dropped(values: Any, parse: Parse) -> N
         ("250", "not a finite number"),
         (None, "not a finite number"),
         (True, "not a finite number"),
-        (-1, "negative value"),
+        (-1, "implausible value"),
     ],
 )
 def test_v4_bad_tire_pressure_is_dropped_with_reason(
@@ -1258,43 +1331,43 @@ def test_v4_event_type_takes_precedence_over_event_name(parse: Parse) -> None:
             "tractionbattery-stateofcharge",
             '{"value": 101, "unit": "percent"}',
             "tractionbattery-stateofcharge.value",
-            "percent outside 0-100",
+            "implausible value",
         ),
         (
             "tractionbattery-stateofcharge",
             '{"value": -0.5, "unit": "percent"}',
             "tractionbattery-stateofcharge.value",
-            "percent outside 0-100",
+            "implausible value",
         ),
         (
             "charge-chargelimits",
             '{"activeLimit": 100.5, "unit": "percent"}',
             "charge-chargelimits.activeLimit",
-            "percent outside 0-100",
+            "implausible value",
         ),
         (
             "internalcombustionengine-oillife",
             '{"value": 250, "unit": "percent"}',
             "internalcombustionengine-oillife.value",
-            "percent outside 0-100",
+            "implausible value",
         ),
         (
             "tractionbattery-range",
             '{"value": -12, "unit": "km"}',
             "tractionbattery-range.value",
-            "negative value",
+            "implausible value",
         ),
         (
             "odometer-traveleddistance",
             '{"value": -1, "unit": "miles"}',
             "odometer-traveleddistance.value",
-            "negative value",
+            "implausible value",
         ),
         (
             "tractionbattery-nominalcapacity",
             '{"capacity": -77, "unit": "kWh"}',
             "tractionbattery-nominalcapacity.capacity",
-            "negative value",
+            "implausible value",
         ),
         (
             "charge-ischarging",
@@ -1409,6 +1482,7 @@ def test_v4_vehicle_error_fixture(
                 signals=("closure-islocked",),
             ),
         ),
+        webhook_name="Home Assistant test",
     )
 
 
@@ -1718,3 +1792,15 @@ def test_v4_vehicle_error_description_is_bounded(parse: Parse) -> None:
     (error,) = _errors(parse(_error_document([raw])))
     assert error.description is not None
     assert len(error.description) <= 512
+
+
+@pytest.mark.parametrize(
+    ("year", "expected"),
+    [(2024, 2024), (1886, 1886), (2100, 2100), (1885, None), (20240, None), (-1, None)],
+)
+def test_v4_vehicle_year_is_a_plausible_model_year(
+    year: int, expected: int | None, parse: Parse
+) -> None:
+    document = _v4([])
+    document["data"]["vehicle"]["year"] = year
+    assert only_report(parse(document)).vehicle.year == expected

@@ -12,10 +12,14 @@ from .client import (
     SmartcarServerError,
 )
 from .errors import InvalidDeliveryError, SmartcarError
+from .ids import is_webhook_id, token_unique_id
 from .models import (
+    FIELD_QUANTITIES,
     ChargingEvent,
     ChargingEventType,
     ChargingState,
+    Closure,
+    Closures,
     DataDelivery,
     Delivery,
     DroppedField,
@@ -24,24 +28,37 @@ from .models import (
     Field,
     FieldError,
     Location,
+    LocationType,
     Mode,
     Reading,
-    Unit,
     Value,
     VehicleError,
     VehicleInfo,
     VehicleReport,
     VerifyRequest,
+    native_unit,
     value_from_json,
     value_to_json,
 )
-from .parser import parse_delivery
+from .parser import (
+    USED_SIGNALS,
+    fields_of_signal,
+    parse_delivery,
+    parse_unsigned_verify,
+)
 from .signature import hash_challenge, sign_body, verify_signature
+from .text import signal_code
+from .units import QUANTITIES, Quantity, Unit
 
 __all__ = [
+    "FIELD_QUANTITIES",
+    "QUANTITIES",
+    "USED_SIGNALS",
     "ChargingEvent",
     "ChargingEventType",
     "ChargingState",
+    "Closure",
+    "Closures",
     "DataDelivery",
     "Delivery",
     "DroppedField",
@@ -51,7 +68,9 @@ __all__ = [
     "FieldError",
     "InvalidDeliveryError",
     "Location",
+    "LocationType",
     "Mode",
+    "Quantity",
     "Reading",
     "SmartcarApiError",
     "SmartcarAuthError",
@@ -66,9 +85,15 @@ __all__ = [
     "VehicleInfo",
     "VehicleReport",
     "VerifyRequest",
+    "fields_of_signal",
     "hash_challenge",
+    "is_webhook_id",
+    "native_unit",
     "parse_delivery",
+    "parse_unsigned_verify",
     "sign_body",
+    "signal_code",
+    "token_unique_id",
     "value_from_json",
     "value_to_json",
     "verify_signature",

@@ -2,11 +2,12 @@
 
 `parse_delivery` is total: it returns a typed delivery or raises
 `InvalidDeliveryError`, whatever bytes it is given. A field with the wrong type
-or a value outside its physical range is dropped with a reason while the other
-fields of the same delivery still count. Every string it returns is valid
-Unicode without control characters (the VERIFY challenge excepted: it is
-answered byte for byte, and the webhook refuses an unsafe one): ids that are
-not clean are refused, display text is cleaned.
+or a value implausible in every unit it could be in (see `units`) is dropped
+with a reason while the other fields of the same delivery still count. Every
+string it returns is valid Unicode without control characters (the VERIFY
+challenge excepted: it is answered byte for byte, and the webhook refuses an
+unsafe one): ids that are not clean are refused, display text is cleaned. The
+work per body is bounded (`MAX_*` below).
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from enum import Enum, auto
 import json
 import logging
 import math
@@ -22,9 +22,17 @@ from typing import Any
 
 from .errors import InvalidDeliveryError
 from .models import (
+    BOOLEAN_FIELDS,
+    FIELD_QUANTITIES,
+    MAX_CLOSURE_ITEMS,
+    MAX_GRID_INDEX,
+    MAX_TEXT_LENGTH,
+    TEXT_FIELDS,
     ChargingEvent,
     ChargingEventType,
     ChargingState,
+    Closure,
+    Closures,
     DataDelivery,
     Delivery,
     DroppedField,
@@ -33,14 +41,15 @@ from .models import (
     Field,
     FieldError,
     Location,
+    LocationType,
     Mode,
     Reading,
-    Unit,
     Value,
     VehicleError,
     VehicleInfo,
     VehicleReport,
     VerifyRequest,
+    native_unit,
 )
 from .text import (
     MAX_DESCRIPTION_LENGTH,
@@ -50,72 +59,13 @@ from .text import (
     clean_text,
     signal_code,
 )
+from .units import UnitError
 
 _LOGGER = logging.getLogger(__name__)
 
 KIND_DYNAMIC = "dynamic"
 KIND_SCHEDULED = "scheduled"
 KIND_VEHICLE_STATE = "vehicle_state"
-
-_MILE_KM = 1.609344
-_PSI_KPA = 6.894757293168361
-_BAR_KPA = 100.0
-_GALLON_L = 3.785411784
-
-
-class _Kind(Enum):
-    """How a raw value is validated and normalised."""
-
-    FRACTION = auto()  # 2.0 0-1 -> percent
-    PERCENT = auto()
-    DISTANCE = auto()
-    PRESSURE = auto()
-    VOLUME = auto()
-    ENERGY = auto()
-    BOOL = auto()
-    CHARGING_STATE = auto()
-
-
-_NATIVE_UNIT: dict[_Kind, Unit | None] = {
-    _Kind.FRACTION: Unit.PERCENT,
-    _Kind.PERCENT: Unit.PERCENT,
-    _Kind.DISTANCE: Unit.KILOMETERS,
-    _Kind.PRESSURE: Unit.KILOPASCAL,
-    _Kind.VOLUME: Unit.LITERS,
-    _Kind.ENERGY: Unit.KILOWATT_HOURS,
-    _Kind.BOOL: None,
-    _Kind.CHARGING_STATE: None,
-}
-
-# Factor from a unit as Smartcar spells it to the kind's native unit; None = default.
-_UNIT_FACTORS: dict[_Kind, dict[str | None, float]] = {
-    _Kind.PERCENT: {None: 1.0, "percent": 1.0, "%": 1.0},
-    _Kind.DISTANCE: {
-        None: 1.0,
-        "km": 1.0,
-        "kilometers": 1.0,
-        "kilometres": 1.0,
-        "miles": _MILE_KM,
-        "mi": _MILE_KM,
-    },
-    _Kind.PRESSURE: {None: 1.0, "kpa": 1.0, "psi": _PSI_KPA, "bar": _BAR_KPA},
-    _Kind.VOLUME: {
-        None: 1.0,
-        "liters": 1.0,
-        "litres": 1.0,
-        "l": 1.0,
-        "gallons": _GALLON_L,
-        "gal": _GALLON_L,
-    },
-    _Kind.ENERGY: {None: 1.0, "kwh": 1.0},
-}
-
-# 2.0 items in imperial units (sc-unit-system: imperial).
-_IMPERIAL_UNIT: dict[_Kind, str] = {
-    _Kind.DISTANCE: "miles",
-    _Kind.PRESSURE: "psi",
-    _Kind.VOLUME: "gallons",
-}
 
 _CHARGING_STATES: dict[str, ChargingState] = {
     "CHARGING": ChargingState.CHARGING,
@@ -133,90 +83,9 @@ _CHARGING_EVENTS: dict[str, ChargingEventType] = {
     "CHARGING_COMPLETED": ChargingEventType.CHARGING_COMPLETED,
 }
 
-
-@dataclass(frozen=True, slots=True)
-class _Spec:
-    """One field inside a 2.0 item body or a 4.0 signal body."""
-
-    key: str
-    field: Field
-    kind: _Kind
-
-
-# 2.0 paths: body key -> field. Location and tires are handled on their own.
-_V2_PATHS: dict[str, tuple[_Spec, ...]] = {
-    "/battery": (
-        _Spec("percentRemaining", Field.BATTERY_LEVEL, _Kind.FRACTION),
-        _Spec("range", Field.RANGE, _Kind.DISTANCE),
-    ),
-    "/charge": (
-        _Spec("isPluggedIn", Field.PLUGGED_IN, _Kind.BOOL),
-        _Spec("state", Field.CHARGING_STATE, _Kind.CHARGING_STATE),
-    ),
-    "/odometer": (_Spec("distance", Field.ODOMETER, _Kind.DISTANCE),),
-    "/charge/limit": (_Spec("limit", Field.CHARGE_LIMIT, _Kind.FRACTION),),
-    "/fuel": (
-        _Spec("percentRemaining", Field.FUEL_LEVEL, _Kind.FRACTION),
-        _Spec("range", Field.FUEL_RANGE, _Kind.DISTANCE),
-        _Spec("amountRemaining", Field.FUEL_AMOUNT, _Kind.VOLUME),
-    ),
-    "/tires/pressure": (
-        _Spec("frontLeft", Field.TIRE_PRESSURE_FRONT_LEFT, _Kind.PRESSURE),
-        _Spec("frontRight", Field.TIRE_PRESSURE_FRONT_RIGHT, _Kind.PRESSURE),
-        _Spec("backLeft", Field.TIRE_PRESSURE_BACK_LEFT, _Kind.PRESSURE),
-        _Spec("backRight", Field.TIRE_PRESSURE_BACK_RIGHT, _Kind.PRESSURE),
-    ),
-    "/engine/oil": (_Spec("lifeRemaining", Field.OIL_LIFE, _Kind.FRACTION),),
-    "/security": (_Spec("isLocked", Field.LOCKED, _Kind.BOOL),),
-    "/battery/capacity": (_Spec("capacity", Field.BATTERY_CAPACITY, _Kind.ENERGY),),
-    "/location": (),
-}
-
-# 4.0 signal codes -> (body key, field, kind).
-_V4_SIGNALS: dict[str, tuple[_Spec, ...]] = {
-    "tractionbattery-stateofcharge": (
-        _Spec("value", Field.BATTERY_LEVEL, _Kind.PERCENT),
-    ),
-    "tractionbattery-range": (_Spec("value", Field.RANGE, _Kind.DISTANCE),),
-    "tractionbattery-nominalcapacity": (
-        _Spec("capacity", Field.BATTERY_CAPACITY, _Kind.ENERGY),
-    ),
-    "charge-ischargingcableconnected": (_Spec("value", Field.PLUGGED_IN, _Kind.BOOL),),
-    "charge-detailedchargingstatus": (
-        _Spec("value", Field.CHARGING_STATE, _Kind.CHARGING_STATE),
-    ),
-    "charge-ischarging": (_Spec("value", Field.CHARGING, _Kind.BOOL),),
-    "charge-chargelimits": (_Spec("activeLimit", Field.CHARGE_LIMIT, _Kind.PERCENT),),
-    "odometer-traveleddistance": (_Spec("value", Field.ODOMETER, _Kind.DISTANCE),),
-    "internalcombustionengine-fuellevel": (
-        _Spec("value", Field.FUEL_LEVEL, _Kind.PERCENT),
-    ),
-    "internalcombustionengine-range": (
-        _Spec("value", Field.FUEL_RANGE, _Kind.DISTANCE),
-    ),
-    "internalcombustionengine-amountremaining": (
-        _Spec("value", Field.FUEL_AMOUNT, _Kind.VOLUME),
-    ),
-    "internalcombustionengine-oillife": (
-        _Spec("value", Field.OIL_LIFE, _Kind.PERCENT),
-    ),
-    "closure-islocked": (_Spec("value", Field.LOCKED, _Kind.BOOL),),
-    "location-preciselocation": (),
-    "wheel-tires": (),
-}
-
-_V2_EXTRA_FIELDS: dict[str, tuple[Field, ...]] = {
-    "/charge": (Field.CHARGING,),
-    "/location": (Field.LOCATION,),
-}
-_V4_EXTRA_FIELDS: dict[str, tuple[Field, ...]] = {
-    "location-preciselocation": (Field.LOCATION,),
-    "wheel-tires": (
-        Field.TIRE_PRESSURE_FRONT_LEFT,
-        Field.TIRE_PRESSURE_FRONT_RIGHT,
-        Field.TIRE_PRESSURE_BACK_LEFT,
-        Field.TIRE_PRESSURE_BACK_RIGHT,
-    ),
+_LOCATION_TYPES: dict[str, LocationType] = {
+    "CURRENT": LocationType.CURRENT,
+    "LAST_PARKED": LocationType.LAST_PARKED,
 }
 
 # wheel-tires (row, column) on a 2x2 layout -> field.
@@ -226,6 +95,33 @@ _TIRE_POSITIONS: dict[tuple[int, int], Field] = {
     (1, 0): Field.TIRE_PRESSURE_BACK_LEFT,
     (1, 1): Field.TIRE_PRESSURE_BACK_RIGHT,
 }
+_TIRES = tuple(_TIRE_POSITIONS.values())
+
+_FIRST_YEAR = 1886  # the first car
+_LAST_YEAR = 2100
+
+# The most one delivery may make the parser do; the body is at most 1 MiB.
+# A real account has a handful of vehicles, a 2.0 vehicle about ten paths, a
+# 4.0 delivery every subscribed signal (Smartcar has about a hundred).
+MAX_VEHICLES_PER_DELIVERY = 100
+MAX_ITEMS_PER_VEHICLE = 16
+MAX_SIGNALS_PER_DELIVERY = 256
+MAX_TIRES = 16
+MAX_ERRORS_PER_DELIVERY = 64
+MAX_SIGNALS_PER_ERROR = 128
+
+
+@dataclass(frozen=True, slots=True)
+class _Spec:
+    """One field inside a 2.0 item body or a 4.0 signal body.
+
+    `unit` is the unit the value is always in (2.0 fractions); None when the
+    item or signal says (or does not).
+    """
+
+    key: str
+    field: Field
+    unit: str | None = None
 
 
 class _DroppedError(Exception):
@@ -250,6 +146,41 @@ def parse_delivery(body: bytes | str, *, received_at: datetime) -> Delivery:
     if "eventName" in document:
         return _parse_v2(document, received_at)
     raise InvalidDeliveryError("body is not a known Smartcar delivery")
+
+
+def parse_unsigned_verify(body: bytes | str) -> VerifyRequest | None:
+    """The VERIFY challenge of an unsigned body; None for anything else.
+
+    Reads only the event type, the challenge and the webhook id the sender
+    claims (kept only when it is a clean id), and never raises. Anyone can send
+    an unsigned body: the claimed id proves nothing (learn it from signed
+    deliveries, red team 7.2).
+    """
+    try:
+        document = json.loads(body)
+    except ValueError, RecursionError:
+        return None
+    if not isinstance(document, dict):
+        return None
+    if "eventType" in document:
+        version, is_verify, container = (
+            "4.0",
+            document["eventType"] == "VERIFY",
+            document.get("data"),
+        )
+    else:
+        version, is_verify, container = (
+            "2.0",
+            document.get("eventName") == "verify",
+            document.get("payload"),
+        )
+    if not is_verify or not isinstance(container, dict):
+        return None
+    if (challenge := _text(container.get("challenge"))) is None:
+        return None
+    meta = document.get("meta") if version == "4.0" else document
+    claimed = meta.get("webhookId") if isinstance(meta, dict) else None
+    return VerifyRequest(challenge, clean_id(claimed), version)
 
 
 # --- helpers -----------------------------------------------------------------
@@ -345,36 +276,40 @@ def _not_after(recorded_at: datetime | None, received_at: datetime) -> datetime 
     return None if recorded_at is None else min(recorded_at, received_at)
 
 
-def _convert(kind: _Kind, raw: Any, unit: str | None) -> Value:
-    """Validate and normalise one raw value to the kind's native unit."""
-    if kind is _Kind.BOOL:
-        if not isinstance(raw, bool):
-            raise _DroppedError("not a boolean")
-        return raw
-    if kind is _Kind.CHARGING_STATE:
+def _bool(raw: Any) -> bool:
+    if not isinstance(raw, bool):
+        raise _DroppedError("not a boolean")
+    return raw
+
+
+def _optional_bool(raw: Any) -> bool | None:
+    return None if raw is None else _bool(raw)
+
+
+def _convert(field: Field, raw: Any, unit: str | None) -> Value:
+    """Validate one raw value and bring it to the field's native unit.
+
+    `unit` is the unit the value is labelled with; None when it has none.
+    """
+    if field in BOOLEAN_FIELDS:
+        return _bool(raw)
+    if field is Field.CHARGING_STATE:
         if not isinstance(raw, str):
             raise _DroppedError("not a string")
         if (state := _CHARGING_STATES.get(raw.upper())) is None:
             raise _DroppedError("unknown charging state")
         return state
+    if field in TEXT_FIELDS:
+        if (text := clean_text(raw, MAX_TEXT_LENGTH)) is None:
+            raise _DroppedError("not text")
+        return text
     number = _number(raw)
-    if kind is _Kind.FRACTION:
-        if not 0 <= number <= 1:
-            raise _DroppedError("fraction outside 0-1")
-        return round(number * 100, 6)
-    factors = _UNIT_FACTORS[kind]
-    key = unit.lower() if isinstance(unit, str) else None
-    if key not in factors:
-        _LOGGER.debug("Skipping a value in an unknown unit")
-        raise _DroppedError("unknown unit")
-    number *= factors[key]
-    if not math.isfinite(number):
-        raise _DroppedError("not a finite number")
-    if kind is _Kind.PERCENT and not 0 <= number <= 100:
-        raise _DroppedError("percent outside 0-100")
-    if number < 0:
-        raise _DroppedError("negative value")
-    return number
+    try:
+        return FIELD_QUANTITIES[field].read(number, unit)
+    except UnitError as err:
+        # The reason and our own field name only: never the value or its label.
+        _LOGGER.debug("Dropped a %s reading: %s", field.value, err)
+        raise _DroppedError(str(err)) from None
 
 
 def _location(body: Mapping[str, Any]) -> Location:
@@ -389,25 +324,34 @@ def _location(body: Mapping[str, Any]) -> Location:
         heading %= 360
         # A tiny negative heading rounds to 360.0 in floating point.
         heading = 0.0 if heading >= 360 else heading
-    return Location(latitude, longitude, heading)
+    raw_type = body.get("locationType")
+    location_type = (
+        _LOCATION_TYPES.get(raw_type.upper()) if isinstance(raw_type, str) else None
+    )
+    return Location(latitude, longitude, heading, location_type)
+
+
+def _grid_position(raw: Any) -> int | None:
+    return raw if type(raw) is int and 0 <= raw <= MAX_GRID_INDEX else None
 
 
 class _Collector:
     """Accumulates the readings and dropped fields of one vehicle."""
 
-    __slots__ = ("delivery_id", "dropped", "readings", "vehicle_id")
+    __slots__ = ("delivery_id", "dropped", "readings", "unread", "vehicle_id")
 
     def __init__(self, vehicle_id: str, delivery_id: str) -> None:
         self.vehicle_id = vehicle_id
         self.delivery_id = delivery_id
         self.readings: list[Reading] = []
         self.dropped: list[DroppedField] = []
+        self.unread = 0  # items or signals the integration does not read
 
-    def add(
-        self, field: Field, value: Value, unit: Unit | None, at: datetime | None
-    ) -> None:
+    def add(self, field: Field, value: Value, at: datetime | None) -> None:
         self.readings.append(
-            Reading(self.vehicle_id, field, value, unit, at, self.delivery_id)
+            Reading(
+                self.vehicle_id, field, value, native_unit(field), at, self.delivery_id
+            )
         )
 
     def add_error(self, fields: tuple[Field, ...], error: FieldError) -> None:
@@ -431,7 +375,7 @@ class _Collector:
         source: str,
         specs: tuple[_Spec, ...],
         body: Mapping[str, Any],
-        unit_of: Callable[[_Kind], str | None],
+        unit_of: Callable[[_Spec], str | None],
         at: datetime | None,
     ) -> None:
         for spec in specs:
@@ -439,17 +383,56 @@ class _Collector:
                 continue
 
             def produce(spec: _Spec = spec) -> None:
-                value = _convert(spec.kind, body[spec.key], unit_of(spec.kind))
-                self.add(spec.field, value, _NATIVE_UNIT[spec.kind], at)
+                value = _convert(spec.field, body[spec.key], unit_of(spec))
+                self.add(spec.field, value, at)
 
             self.attempt(f"{source}.{spec.key}", produce)
 
 
-def _fields_of(specs: tuple[_Spec, ...], extra: tuple[Field, ...]) -> tuple[Field, ...]:
-    return tuple(spec.field for spec in specs) + extra
+def _log_unread(count: int) -> None:
+    # A count, never the path or code: request text must not reach a log line.
+    if count:
+        _LOGGER.debug("Skipped %s items the integration does not read", count)
 
 
 # --- 2.0 ---------------------------------------------------------------------
+
+# 2.0 paths: body key -> field. Location and the derived charging flag on their own.
+_V2_PATHS: dict[str, tuple[_Spec, ...]] = {
+    "/battery": (
+        _Spec("percentRemaining", Field.BATTERY_LEVEL, "fraction"),
+        _Spec("range", Field.RANGE),
+    ),
+    "/charge": (
+        _Spec("isPluggedIn", Field.PLUGGED_IN),
+        _Spec("state", Field.CHARGING_STATE),
+    ),
+    "/odometer": (_Spec("distance", Field.ODOMETER),),
+    "/charge/limit": (_Spec("limit", Field.CHARGE_LIMIT, "fraction"),),
+    "/fuel": (
+        _Spec("percentRemaining", Field.FUEL_LEVEL, "fraction"),
+        _Spec("range", Field.FUEL_RANGE),
+        _Spec("amountRemaining", Field.FUEL_AMOUNT),
+    ),
+    "/tires/pressure": (
+        _Spec("frontLeft", Field.TIRE_PRESSURE_FRONT_LEFT),
+        _Spec("frontRight", Field.TIRE_PRESSURE_FRONT_RIGHT),
+        _Spec("backLeft", Field.TIRE_PRESSURE_BACK_LEFT),
+        _Spec("backRight", Field.TIRE_PRESSURE_BACK_RIGHT),
+    ),
+    "/engine/oil": (_Spec("lifeRemaining", Field.OIL_LIFE, "fraction"),),
+    "/security": (_Spec("isLocked", Field.LOCKED),),
+    "/battery/capacity": (_Spec("capacity", Field.BATTERY_CAPACITY),),
+    "/location": (),
+}
+_V2_EXTRA_FIELDS: dict[str, tuple[Field, ...]] = {
+    "/charge": (Field.CHARGING,),
+    "/location": (Field.LOCATION,),
+}
+
+
+def _fields_of(specs: tuple[_Spec, ...], extra: tuple[Field, ...]) -> tuple[Field, ...]:
+    return tuple(spec.field for spec in specs) + extra
 
 
 def _parse_v2(document: dict[str, Any], received_at: datetime) -> Delivery:
@@ -502,7 +485,9 @@ def _v2_vehicles(
 ) -> tuple[tuple[VehicleReport, ...], tuple[DroppedField, ...]]:
     reports: list[VehicleReport] = []
     dropped: list[DroppedField] = []
-    for index, entry in enumerate(_list(payload.get("vehicles"), "vehicles")):
+    unread = 0
+    entries = _list(payload.get("vehicles"), "vehicles")
+    for index, entry in enumerate(entries[:MAX_VEHICLES_PER_DELIVERY]):
         vehicle_id = (
             clean_id(entry.get("vehicleId")) if isinstance(entry, dict) else None
         )
@@ -511,8 +496,10 @@ def _v2_vehicles(
             dropped.append(DroppedField("", f"vehicles[{index}]", "not a vehicle"))
             continue
         collector = _Collector(vehicle_id, clean_id(entry.get("requestId")) or "")
-        for item in data:
+        for item in data[:MAX_ITEMS_PER_VEHICLE]:
             _v2_item(collector, item, received_at)
+        if len(data) > MAX_ITEMS_PER_VEHICLE:
+            collector.drop("data", "too many items")
         reports.append(
             VehicleReport(
                 VehicleInfo(vehicle_id),
@@ -521,6 +508,10 @@ def _v2_vehicles(
             )
         )
         dropped.extend(collector.dropped)
+        unread += collector.unread
+    if len(entries) > MAX_VEHICLES_PER_DELIVERY:
+        dropped.append(DroppedField("", "vehicles", "too many vehicles"))
+    _log_unread(unread)
     return tuple(reports), tuple(dropped)
 
 
@@ -529,7 +520,7 @@ def _v2_item(collector: _Collector, item: Any, received_at: datetime) -> None:
         collector.drop("data", "not an item")
         return
     if (specs := _V2_PATHS.get(path)) is None:
-        _LOGGER.debug("Skipping unknown 2.0 path %s", path[:64])
+        collector.unread += 1
         return
     extra = _V2_EXTRA_FIELDS.get(path, ())
     raw_headers = item.get("headers")
@@ -552,21 +543,20 @@ def _v2_item(collector: _Collector, item: Any, received_at: datetime) -> None:
         collector.drop(path, "body is not an object")
         return
     imperial = headers.get("sc-unit-system") == "imperial"
-    collector.add_specs(
-        path,
-        specs,
-        body,
-        lambda kind: _IMPERIAL_UNIT.get(kind) if imperial else None,
-        at,
-    )
+
+    def unit_of(spec: _Spec) -> str | None:
+        if spec.unit is not None or not imperial:
+            return spec.unit
+        quantity = FIELD_QUANTITIES.get(spec.field)
+        return None if quantity is None else quantity.imperial
+
+    collector.add_specs(path, specs, body, unit_of, at)
     if path == "/charge" and isinstance(state := body.get("state"), str):
         if (charging_state := _CHARGING_STATES.get(state.upper())) is not None:
-            collector.add(
-                Field.CHARGING, charging_state is ChargingState.CHARGING, None, at
-            )
+            collector.add(Field.CHARGING, charging_state is ChargingState.CHARGING, at)
     elif path == "/location":
         collector.attempt(
-            path, lambda: collector.add(Field.LOCATION, _location(body), None, at)
+            path, lambda: collector.add(Field.LOCATION, _location(body), at)
         )
 
 
@@ -597,23 +587,38 @@ def _parse_v4(document: dict[str, Any], received_at: datetime) -> Delivery:
     if event_type not in ("VEHICLE_STATE", "VEHICLE_ERROR"):
         raise InvalidDeliveryError("unknown 4.0 eventType")
     mode = _mode(meta.get("mode"))
+    webhook_name = clean_text(meta.get("webhookName"), MAX_NAME_LENGTH)
     delivered_at = _not_after(_epoch_ms(meta.get("deliveredAt")), received_at)
     delivery_id = (
         clean_id(document.get("eventId")) or clean_id(meta.get("deliveryId")) or ""
     )
     vehicle = _v4_vehicle(_object(data.get("vehicle"), "vehicle"))
     if event_type == "VEHICLE_ERROR":
+        raw_errors = _list(data.get("errors"), "errors")
+        if len(raw_errors) > MAX_ERRORS_PER_DELIVERY:
+            _LOGGER.debug("Read the first %s vehicle errors", MAX_ERRORS_PER_DELIVERY)
         errors = tuple(
             error
-            for raw in _list(data.get("errors"), "errors")
+            for raw in raw_errors[:MAX_ERRORS_PER_DELIVERY]
             if (error := _v4_error(raw)) is not None
         )
         return ErrorDelivery(
-            webhook_id, mode, delivery_id, delivered_at, received_at, vehicle, errors
+            webhook_id,
+            mode,
+            delivery_id,
+            delivered_at,
+            received_at,
+            vehicle,
+            errors,
+            webhook_name,
         )
     collector = _Collector(vehicle.vehicle_id, delivery_id)
-    for signal in _list(data.get("signals"), "signals"):
+    signals = _list(data.get("signals"), "signals")
+    for signal in signals[:MAX_SIGNALS_PER_DELIVERY]:
         _v4_signal(collector, signal, received_at)
+    if len(signals) > MAX_SIGNALS_PER_DELIVERY:
+        collector.drop("signals", "too many signals")
+    _log_unread(collector.unread)
     return DataDelivery(
         kind=KIND_VEHICLE_STATE,
         webhook_id=webhook_id,
@@ -622,6 +627,7 @@ def _parse_v4(document: dict[str, Any], received_at: datetime) -> Delivery:
         received_at=received_at,
         vehicles=(VehicleReport(vehicle, delivery_id, tuple(collector.readings)),),
         dropped=tuple(collector.dropped),
+        webhook_name=webhook_name,
     )
 
 
@@ -631,7 +637,7 @@ def _v4_vehicle(raw: dict[str, Any]) -> VehicleInfo:
         vehicle_id=_required_id(raw.get("id"), "vehicle id"),
         make=clean_text(raw.get("make"), MAX_NAME_LENGTH),
         model=clean_text(raw.get("model"), MAX_NAME_LENGTH),
-        year=year if isinstance(year, int) and not isinstance(year, bool) else None,
+        year=year if type(year) is int and _FIRST_YEAR <= year <= _LAST_YEAR else None,
     )
 
 
@@ -640,7 +646,9 @@ def _v4_error(raw: Any) -> VehicleError | None:
         return None
     signals: dict[str, None] = {}  # signal codes, in order, each once
     raw_signals = raw.get("signals")
-    for signal in raw_signals if isinstance(raw_signals, list) else ():
+    for signal in (
+        raw_signals[:MAX_SIGNALS_PER_ERROR] if isinstance(raw_signals, list) else ()
+    ):
         reference = signal.get("code") if isinstance(signal, dict) else signal
         if (code := signal_code(reference)) is not None:
             signals[code] = None
@@ -659,56 +667,63 @@ def _v4_signal(collector: _Collector, signal: Any, received_at: datetime) -> Non
     if not isinstance(signal, dict) or not isinstance(code := signal.get("code"), str):
         collector.drop("signals", "not a signal")
         return
-    if (specs := _V4_SIGNALS.get(code)) is None:
-        _LOGGER.debug("Skipping unknown 4.0 signal %s", code[:64])
+    if (reader := _V4_SIGNALS.get(code)) is None:
+        collector.unread += 1
         return
     raw_meta = signal.get("meta")
     meta = raw_meta if isinstance(raw_meta, dict) else {}
     # Only the car's own time counts: oemUpdatedAt 0 or missing means none.
     at = _not_after(_epoch_ms(meta.get("oemUpdatedAt")), received_at)
-    extra = _V4_EXTRA_FIELDS.get(code, ())
     status = signal.get("status")
     if isinstance(status, dict) and status.get("value") == "ERROR":
         raw_error = status.get("error")
         error = _field_error(raw_error if isinstance(raw_error, dict) else {})
-        collector.add_error(_fields_of(specs, extra), error)
+        collector.add_error(reader.fields, error)
         return
     body = signal.get("body")
     if not isinstance(body, dict):
         collector.drop(code, "body is not an object")
         return
-    if code == "location-preciselocation":
-        collector.attempt(
-            code, lambda: collector.add(Field.LOCATION, _location(body), None, at)
-        )
-    elif code == "wheel-tires":
-        _v4_tires(collector, body, at)
-    else:
-        raw_unit = body.get("unit")
-        unit = raw_unit if isinstance(raw_unit, str) else None
-        collector.add_specs(code, specs, body, lambda _kind: unit, at)
+    reader.read(collector, code, body, at)
 
 
-def _v4_tires(
-    collector: _Collector, body: Mapping[str, Any], at: datetime | None
+def _read_values(
+    collector: _Collector, code: str, body: Mapping[str, Any], at: datetime | None
+) -> None:
+    raw_unit = body.get("unit")
+    unit = raw_unit if isinstance(raw_unit, str) else None
+    specs = _V4_SPECS[code]
+    collector.add_specs(code, specs, body, lambda _spec: unit, at)
+
+
+def _read_location(
+    collector: _Collector, code: str, body: Mapping[str, Any], at: datetime | None
+) -> None:
+    collector.attempt(code, lambda: collector.add(Field.LOCATION, _location(body), at))
+
+
+def _read_tires(
+    collector: _Collector, code: str, body: Mapping[str, Any], at: datetime | None
 ) -> None:
     values = body.get("values")
     if not isinstance(values, list):
-        collector.drop("wheel-tires", "values is not a list")
+        collector.drop(code, "values is not a list")
+        return
+    if len(values) > MAX_TIRES:
+        collector.drop(code, "too many tires")
         return
     raw_unit = body.get("unit")
     unit = raw_unit if isinstance(raw_unit, str) else None
     for tire in values:
         field = _tire_field(tire)
         if field is None:
-            collector.drop("wheel-tires", "not a tire of a 2x2 layout")
+            collector.drop(code, "not a tire of a 2x2 layout")
             continue
 
         def produce(pressure: Any = tire["tirePressure"], field: Field = field) -> None:
-            value = _convert(_Kind.PRESSURE, pressure, unit)
-            collector.add(field, value, Unit.KILOPASCAL, at)
+            collector.add(field, _convert(field, pressure, unit), at)
 
-        collector.attempt(f"wheel-tires.{field.value}", produce)
+        collector.attempt(f"{code}.{field.value}", produce)
 
 
 def _tire_field(tire: Any) -> Field | None:
@@ -718,3 +733,130 @@ def _tire_field(tire: Any) -> Field | None:
     if type(row) is not int or type(column) is not int:
         return None
     return _TIRE_POSITIONS.get((row, column))
+
+
+def _closures(items: list[Closure]) -> Closures:
+    if all(item.is_open is None for item in items):
+        raise _DroppedError("no open state")
+    return Closures(tuple(items))
+
+
+def _read_closure_grid(
+    collector: _Collector, code: str, body: Mapping[str, Any], at: datetime | None
+) -> None:
+    """Doors or windows: `{values: [{row, column, isOpen, isLocked?}], ...}`."""
+    field = _V4_SIGNALS[code].fields[0]
+    values = body.get("values")
+    if not isinstance(values, list):
+        collector.drop(code, "values is not a list")
+        return
+    if len(values) > MAX_CLOSURE_ITEMS:
+        collector.drop(code, "too many items")
+        return
+
+    def produce() -> None:
+        items: list[Closure] = []
+        for value in values:
+            if not isinstance(value, dict):
+                raise _DroppedError("not a closure")
+            items.append(
+                Closure(
+                    _grid_position(value.get("row")),
+                    _grid_position(value.get("column")),
+                    _optional_bool(value.get("isOpen")),
+                    _optional_bool(value.get("isLocked")),
+                )
+            )
+        collector.add(field, _closures(items), at)
+
+    collector.attempt(code, produce)
+
+
+def _read_closure(
+    collector: _Collector, code: str, body: Mapping[str, Any], at: datetime | None
+) -> None:
+    """A trunk, front trunk or sunroof: `{isOpen, isLocked?}`."""
+    field = _V4_SIGNALS[code].fields[0]
+
+    def produce() -> None:
+        closure = Closure(
+            None,
+            None,
+            _optional_bool(body.get("isOpen")),
+            _optional_bool(body.get("isLocked")),
+        )
+        collector.add(field, _closures([closure]), at)
+
+    collector.attempt(code, produce)
+
+
+type _Reader = Callable[[_Collector, str, Mapping[str, Any], datetime | None], None]
+
+
+@dataclass(frozen=True, slots=True)
+class _Signal:
+    """How one 4.0 signal is read, and every field it can give."""
+
+    fields: tuple[Field, ...]
+    read: _Reader
+
+
+# 4.0 signals read as `{value, unit}`-style bodies: body key -> field.
+_V4_SPECS: dict[str, tuple[_Spec, ...]] = {
+    "tractionbattery-stateofcharge": (_Spec("value", Field.BATTERY_LEVEL),),
+    "tractionbattery-range": (_Spec("value", Field.RANGE),),
+    "tractionbattery-nominalcapacity": (_Spec("capacity", Field.BATTERY_CAPACITY),),
+    "charge-ischargingcableconnected": (_Spec("value", Field.PLUGGED_IN),),
+    "charge-detailedchargingstatus": (_Spec("value", Field.CHARGING_STATE),),
+    "charge-ischarging": (_Spec("value", Field.CHARGING),),
+    "charge-chargelimits": (_Spec("activeLimit", Field.CHARGE_LIMIT),),
+    "charge-wattage": (_Spec("value", Field.CHARGING_POWER),),
+    "charge-amperage": (_Spec("value", Field.CHARGING_CURRENT),),
+    "charge-voltage": (_Spec("value", Field.CHARGING_VOLTAGE),),
+    "charge-energyadded": (_Spec("value", Field.ENERGY_ADDED),),
+    "charge-timetocomplete": (_Spec("value", Field.TIME_TO_FULL),),
+    "charge-chargerate": (_Spec("value", Field.CHARGE_RATE),),
+    "lowvoltagebattery-stateofcharge": (_Spec("value", Field.LOW_VOLTAGE_BATTERY),),
+    "climate-internaltemperature": (_Spec("value", Field.CABIN_TEMPERATURE),),
+    "climate-externaltemperature": (_Spec("value", Field.OUTSIDE_TEMPERATURE),),
+    "odometer-traveleddistance": (_Spec("value", Field.ODOMETER),),
+    "internalcombustionengine-fuellevel": (_Spec("value", Field.FUEL_LEVEL),),
+    "internalcombustionengine-range": (_Spec("value", Field.FUEL_RANGE),),
+    "internalcombustionengine-amountremaining": (_Spec("value", Field.FUEL_AMOUNT),),
+    "internalcombustionengine-oillife": (_Spec("value", Field.OIL_LIFE),),
+    "closure-islocked": (_Spec("value", Field.LOCKED),),
+    "connectivitystatus-isonline": (_Spec("value", Field.ONLINE),),
+    "connectivitystatus-isasleep": (_Spec("value", Field.ASLEEP),),
+    "connectivitysoftware-currentfirmwareversion": (
+        _Spec("value", Field.FIRMWARE_VERSION),
+    ),
+}
+
+# Every 4.0 signal the integration reads.
+_V4_SIGNALS: dict[str, _Signal] = {
+    **{
+        code: _Signal(tuple(spec.field for spec in specs), _read_values)
+        for code, specs in _V4_SPECS.items()
+    },
+    "location-preciselocation": _Signal((Field.LOCATION,), _read_location),
+    "wheel-tires": _Signal(_TIRES, _read_tires),
+    "closure-doors": _Signal((Field.DOORS,), _read_closure_grid),
+    "closure-windows": _Signal((Field.WINDOWS,), _read_closure_grid),
+    "closure-reartrunk": _Signal((Field.TRUNK,), _read_closure),
+    "closure-fronttrunk": _Signal((Field.FRUNK,), _read_closure),
+    "closure-sunroof": _Signal((Field.SUNROOF,), _read_closure),
+}
+
+USED_SIGNALS: frozenset[str] = frozenset(_V4_SIGNALS)
+"""The 4.0 signal codes the integration reads."""
+
+
+def fields_of_signal(signal: str) -> tuple[Field, ...]:
+    """The fields a 4.0 signal gives; empty for a signal the integration does not use.
+
+    Takes a code (`tractionbattery-range`) or Smartcar's other spelling
+    (`TractionBattery.Range`), as `VehicleError.signals` may hold either.
+    """
+    code = signal_code(signal)
+    reader = None if code is None else _V4_SIGNALS.get(code)
+    return () if reader is None else reader.fields

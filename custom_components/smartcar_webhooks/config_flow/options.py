@@ -1,0 +1,166 @@
+"""Options of a Connect entry: subscribe and unsubscribe vehicles.
+
+Subscribing uses the user's token, unsubscribing the management token; both
+need Smartcar's webhook id. An entry that does not know it yet (no vehicle was
+subscribed at set-up, and no signed delivery named it) asks for the id the
+Smartcar Dashboard shows, and keeps it once Smartcar accepted a call with it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.config_entries import (
+    ConfigEntry,
+    ConfigEntryState,
+    ConfigFlowResult,
+    OptionsFlow,
+)
+from homeassistant.exceptions import (
+    OAuth2TokenRequestBaseError,
+    OAuth2TokenRequestReauthError,
+)
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.config_entry_oauth2_flow import (
+    ImplementationUnavailableError,
+)
+
+from ..connect import (
+    MISSING_CREDENTIALS_ERRORS,
+    api_error_key,
+    async_access_token,
+    async_subscribe,
+    async_unsubscribe,
+    known_vehicle_ids,
+    smartcar_client,
+)
+from ..const import CONF_SMARTCAR_WEBHOOK_ID, CONF_VEHICLES, DOMAIN
+from ..smartcar import SmartcarError, is_webhook_id
+from .vehicles import (
+    CONF_SELECTED,
+    WEBHOOK_ID_SCHEMA,
+    Discovered,
+    async_discover_vehicles,
+    failure_key,
+    report,
+    vehicle_labels,
+    vehicle_record,
+    vehicles_schema,
+)
+
+
+class SmartcarOptionsFlow(OptionsFlow):
+    """Add or remove vehicles: subscribe or unsubscribe them."""
+
+    def __init__(self) -> None:
+        """Nothing fetched yet."""
+        self._discovered: Discovered = {}
+        self._access_token = ""
+        self._selected: set[str] = set()
+        self._current: set[str] = set()
+
+    async def async_step_init(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """List the user's vehicles with the subscribed ones selected."""
+        entry = self.config_entry
+        if not self._discovered:
+            try:
+                self._access_token = await async_access_token(self.hass, entry)
+                self._discovered = await async_discover_vehicles(
+                    smartcar_client(self.hass), self._access_token
+                )
+            except OAuth2TokenRequestReauthError:
+                entry.async_start_reauth(self.hass)
+                return self.async_abort(reason="reauth_required")
+            except MISSING_CREDENTIALS_ERRORS:
+                return self.async_abort(reason="missing_credentials")
+            except OAuth2TokenRequestBaseError, ImplementationUnavailableError:
+                return self.async_abort(reason="cannot_connect")
+            except SmartcarError as err:
+                return self.async_abort(reason=api_error_key(err))
+        labels = vehicle_labels(self._discovered)
+        self._current = known_vehicle_ids(self.hass, entry) & set(labels)
+        if user_input is None:
+            return self.async_show_form(
+                step_id="init",
+                data_schema=vehicles_schema(labels, sorted(self._current)),
+            )
+        self._selected = {v for v in user_input[CONF_SELECTED] if v in labels}
+        if self._selected == self._current:
+            return self.async_create_entry(
+                data=dict(entry.options), description="unchanged"
+            )
+        if (webhook_id := entry.data.get(CONF_SMARTCAR_WEBHOOK_ID)) is None:
+            return await self.async_step_smartcar_webhook_id()
+        return await self._async_apply(webhook_id, confirmed=True)
+
+    async def async_step_smartcar_webhook_id(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for the webhook id the Smartcar Dashboard shows."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            webhook_id = user_input[CONF_SMARTCAR_WEBHOOK_ID].strip()
+            if is_webhook_id(webhook_id):
+                return await self._async_apply(webhook_id, confirmed=False)
+            errors[CONF_SMARTCAR_WEBHOOK_ID] = "invalid_webhook_id"
+        return self.async_show_form(
+            step_id="smartcar_webhook_id", data_schema=WEBHOOK_ID_SCHEMA, errors=errors
+        )
+
+    async def _async_apply(
+        self, webhook_id: str, *, confirmed: bool
+    ) -> ConfigFlowResult:
+        """Subscribe and unsubscribe; an unconfirmed id changes nothing until accepted."""
+        entry = self.config_entry
+        subscribed = await async_subscribe(
+            smartcar_client(self.hass),
+            self._access_token,
+            webhook_id,
+            sorted(self._selected - self._current),
+        )
+        unsubscribed = await async_unsubscribe(
+            self.hass, entry, self._current - self._selected, webhook_id=webhook_id
+        )
+        outcome = {**subscribed, **unsubscribed}
+        if not confirmed and all(error is not None for error in outcome.values()):
+            return self.async_show_form(
+                step_id="smartcar_webhook_id",
+                data_schema=WEBHOOK_ID_SCHEMA,
+                errors={"base": failure_key(outcome)},
+            )
+        vehicles = dict(entry.data.get(CONF_VEHICLES, {}))
+        for vehicle_id, error in subscribed.items():
+            if error is None:
+                vehicles[vehicle_id] = vehicle_record(self._discovered[vehicle_id][0])
+        for vehicle_id in unsubscribed:
+            # The user removed it: it goes, even if Smartcar did not answer.
+            vehicles.pop(vehicle_id, None)
+            self._async_remove_vehicle(entry, vehicle_id)
+        self.hass.config_entries.async_update_entry(
+            entry,
+            data={
+                **entry.data,
+                CONF_SMARTCAR_WEBHOOK_ID: webhook_id,
+                CONF_VEHICLES: vehicles,
+            },
+        )
+        succeeded, placeholders = report(
+            vehicle_labels(self._discovered), subscribed, unsubscribed
+        )
+        return self.async_create_entry(
+            data=dict(entry.options),
+            description="updated" if succeeded else "updated_partly",
+            description_placeholders=placeholders,
+        )
+
+    def _async_remove_vehicle(self, entry: ConfigEntry, vehicle_id: str) -> None:
+        """Remove a vehicle's device, and the vehicle from a loaded entry."""
+        device_registry = dr.async_get(self.hass)
+        if device := device_registry.async_get_device_by_identifier(
+            (DOMAIN, vehicle_id), entry.entry_id
+        ):
+            device_registry.async_remove_device(device.id)
+        if entry.state is ConfigEntryState.LOADED:
+            entry.runtime_data.async_remove_vehicle(vehicle_id)
