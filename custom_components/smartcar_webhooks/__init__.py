@@ -3,26 +3,35 @@
 from __future__ import annotations
 
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.const import CONF_WEBHOOK_ID, Platform
+from homeassistant.const import CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import device_registry as dr, issue_registry as ir
+from homeassistant.helpers import (
+    config_validation as cv,
+    device_registry as dr,
+    issue_registry as ir,
+)
+from homeassistant.helpers.typing import ConfigType
 
 from . import pending
 from .cloudhook import async_delete_cloudhook
 from .connect import async_unsubscribe, known_vehicle_ids
-from .const import CONF_CLOUDHOOK, CONF_MANAGEMENT_TOKEN, DOMAIN
-from .runtime import SmartcarRuntime, verify_refused_issue_id
+from .const import CONF_CLOUDHOOK, CONF_MANAGEMENT_TOKEN, DOMAIN, PLATFORMS
+from .runtime import SmartcarRuntime, bad_signatures_issue_id, verify_refused_issue_id
+from .services import async_setup_services
 from .smartcar import token_unique_id
 from .store import VehicleStore
 
-PLATFORMS = [
-    Platform.BINARY_SENSOR,
-    Platform.DEVICE_TRACKER,
-    Platform.EVENT,
-    Platform.SENSOR,
-]
+__all__ = ["PLATFORMS"]
+
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 type SmartcarConfigEntry = ConfigEntry[SmartcarRuntime]
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Register the actions, so that they exist (and explain) without an entry."""
+    async_setup_services(hass)
+    return True
 
 
 async def async_migrate_entry(hass: HomeAssistant, entry: SmartcarConfigEntry) -> bool:
@@ -59,6 +68,7 @@ async def async_remove_entry(hass: HomeAssistant, entry: SmartcarConfigEntry) ->
     Unsubscribing failures are logged and never block the removal.
     """
     ir.async_delete_issue(hass, DOMAIN, verify_refused_issue_id(entry))
+    ir.async_delete_issue(hass, DOMAIN, bad_signatures_issue_id(entry))
     # An entry that never started leaves the flow's handler registered.
     pending.async_discard(hass, entry.data[CONF_WEBHOOK_ID])
     await async_unsubscribe(hass, entry, known_vehicle_ids(hass, entry))

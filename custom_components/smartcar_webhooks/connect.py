@@ -26,12 +26,16 @@ from homeassistant.helpers.event import async_track_time_interval
 from .const import (
     API_BASE,
     CONF_MANAGEMENT_TOKEN,
+    CONF_SCOPES,
     CONF_SMARTCAR_WEBHOOK_ID,
     CONF_VEHICLES,
     DOMAIN,
     LOGGER,
+    OAUTH2_SCOPES,
 )
 from .smartcar import (
+    CONTROL_CHARGE,
+    CONTROL_SECURITY,
     SmartcarAuthError,
     SmartcarClient,
     SmartcarConnectionError,
@@ -67,6 +71,32 @@ def api_error_key(err: SmartcarError) -> str:
         case SmartcarConnectionError():
             return "cannot_connect"
     return "smartcar_error"
+
+
+def connect_scopes(control: bool) -> tuple[str, ...]:
+    """The permissions Connect asks for: reading, and controlling the car if chosen."""
+    return (
+        (*OAUTH2_SCOPES, CONTROL_CHARGE, CONTROL_SECURITY) if control else OAUTH2_SCOPES
+    )
+
+
+def granted_scopes(entry: ConfigEntry) -> frozenset[str]:
+    """The permissions the user granted: the token's, else what the flow asked for.
+
+    Entries signed in before the control permissions existed asked for reading only.
+    """
+    token = entry.data.get(CONF_TOKEN)
+    scope = token.get("scope") if isinstance(token, dict) else None
+    if isinstance(scope, str):
+        return frozenset(scope.split())
+    if isinstance(scopes := entry.data.get(CONF_SCOPES), list):
+        return frozenset(s for s in scopes if isinstance(s, str))
+    return frozenset(OAUTH2_SCOPES)
+
+
+def grants_control(entry: ConfigEntry) -> bool:
+    """Whether the user allowed Home Assistant to control the car."""
+    return bool(granted_scopes(entry) & {CONTROL_CHARGE, CONTROL_SECURITY})
 
 
 def has_connect(entry: ConfigEntry) -> bool:

@@ -7,7 +7,19 @@ import logging
 import os
 from typing import Final
 
+from homeassistant.const import Platform
+
 DOMAIN: Final = "smartcar_webhooks"
+PLATFORMS: Final = [
+    Platform.BINARY_SENSOR,
+    Platform.BUTTON,
+    Platform.DEVICE_TRACKER,
+    Platform.EVENT,
+    Platform.LOCK,
+    Platform.NUMBER,
+    Platform.SENSOR,
+    Platform.SWITCH,
+]
 DEFAULT_TITLE: Final = "Smartcar"
 LOGGER = logging.getLogger(__package__)
 
@@ -17,11 +29,22 @@ CONF_CLOUDHOOK: Final = "cloudhook"
 CONF_VEHICLES: Final = "vehicles"
 CONF_SMARTCAR_USER_ID: Final = "smartcar_user_id"
 CONF_WEBHOOK_URL: Final = "webhook_url"
+# The Smartcar permissions the Connect sign-in asked for (a list).
+CONF_SCOPES: Final = "scopes"
+# Option: hours without data after which a vehicle is read through the API (0: never).
+CONF_FALLBACK_HOURS: Final = "fallback_hours"
+# Flow field: whether Connect asks for the permissions to control the car.
+CONF_CONTROL: Final = "control"
 
 VERIFY_WINDOW: Final = timedelta(minutes=10)
 MAX_BODY_BYTES: Final = 1024 * 1024
 
 ISSUE_VERIFY_REFUSED: Final = "verify_refused"
+ISSUE_BAD_SIGNATURES: Final = "bad_signatures"
+# This many wrongly signed requests within the span, and no good delivery:
+# the management token in Home Assistant is most likely not Smartcar's any more.
+BAD_SIGNATURE_LIMIT: Final = 5
+BAD_SIGNATURE_SPAN: Final = timedelta(hours=1)
 
 # Development only (scripts/develop, scripts/e2e point these at the local
 # Smartcar simulator); unset, the integration talks to Smartcar itself.

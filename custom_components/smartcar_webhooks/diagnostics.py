@@ -9,6 +9,7 @@ from homeassistant.const import CONF_TOKEN, CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant
 
 from . import SmartcarConfigEntry
+from .connect import has_connect
 from .const import (
     CONF_MANAGEMENT_TOKEN,
     CONF_SMARTCAR_USER_ID,
@@ -47,6 +48,11 @@ async def async_get_config_entry_diagnostics(
             },
             TO_REDACT,
         ),
+        "options": dict(entry.options),
+        # What the user granted (the token's own list is redacted with the token).
+        "permissions": sorted(entry.runtime_data.controller.scopes)
+        if has_connect(entry)
+        else [],
         "verification_window_open": entry.runtime_data.window.is_open,
         "vehicles": [
             {

@@ -9,6 +9,8 @@ it on unload.
 from __future__ import annotations
 
 import asyncio
+from collections import deque
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from aiohttp.hdrs import METH_POST
@@ -22,18 +24,23 @@ from homeassistant.const import CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.translation import async_get_translations
+from homeassistant.util import dt as dt_util
 
 from . import pending
 from .connect import async_setup_token_upkeep, has_connect
 from .const import (
+    BAD_SIGNATURE_LIMIT,
+    BAD_SIGNATURE_SPAN,
     CONF_MANAGEMENT_TOKEN,
     CONF_SMARTCAR_WEBHOOK_ID,
     CONF_VEHICLES,
     DEFAULT_TITLE,
     DOMAIN,
+    ISSUE_BAD_SIGNATURES,
     ISSUE_VERIFY_REFUSED,
     LOGGER,
 )
+from .control import SmartcarController
 from .device import async_update_vehicle_device
 from .migrate import async_restored_state
 from .smartcar import (
@@ -61,6 +68,11 @@ type Delivery = DataDelivery | ErrorDelivery | ChargingEvent
 STATUS_TEST = "test"
 
 
+def bad_signatures_issue_id(entry: ConfigEntry) -> str:
+    """The repair issue raised when deliveries keep failing the signature check."""
+    return f"{ISSUE_BAD_SIGNATURES}_{entry.entry_id}"
+
+
 def verify_refused_issue_id(entry: ConfigEntry) -> str:
     """The repair issue raised when a VERIFY came outside a window."""
     return f"{ISSUE_VERIFY_REFUSED}_{entry.entry_id}"
@@ -76,8 +88,10 @@ class SmartcarRuntime:
         self.hass = hass
         self.entry = entry
         self.store = VehicleStore(hass, entry.entry_id)
+        self.controller = SmartcarController(hass, entry, self.store)
         self.window = VerificationWindow(self._on_verified)
         self._test_notice: asyncio.Task[None] | None = None
+        self._bad_signatures: deque[datetime] = deque(maxlen=BAD_SIGNATURE_LIMIT)
 
     async def async_setup(self) -> None:
         """Load the store (migrating an older version's states) and known vehicles."""
@@ -120,11 +134,13 @@ class SmartcarRuntime:
                 self.window,
                 self.async_receive,
                 self._on_verify_refused,
+                self._on_bad_signature,
             ),
             allowed_methods=[METH_POST],
         )
         entry.async_on_unload(lambda: webhook_unregister(hass, webhook_id))
         async_setup_token_upkeep(hass, entry)
+        self.controller.async_start()
 
     async def async_stop(self) -> None:
         """Unloading: close the window and write what is not saved yet."""
@@ -139,6 +155,12 @@ class SmartcarRuntime:
     @callback
     def async_receive(self, delivery: Delivery) -> str:
         """Apply a signed delivery; the status word the webhook answers with."""
+        if self._bad_signatures:
+            # A good signature: whatever failed before was not Smartcar.
+            self._bad_signatures.clear()
+            ir.async_delete_issue(
+                self.hass, DOMAIN, bad_signatures_issue_id(self.entry)
+            )
         if delivery.mode is Mode.TEST:
             # Made-up data from the Dashboard, possibly for a real vehicle id.
             self._notify_test_delivery()
@@ -221,6 +243,25 @@ class SmartcarRuntime:
     @callback
     def _on_verified(self, _request: VerifyRequest) -> None:
         ir.async_delete_issue(self.hass, DOMAIN, verify_refused_issue_id(self.entry))
+
+    @callback
+    def _on_bad_signature(self) -> None:
+        now = dt_util.utcnow()
+        self._bad_signatures.append(now)
+        if (
+            len(self._bad_signatures) == BAD_SIGNATURE_LIMIT
+            and now - self._bad_signatures[0] <= BAD_SIGNATURE_SPAN
+        ):
+            ir.async_create_issue(
+                self.hass,
+                DOMAIN,
+                bad_signatures_issue_id(self.entry),
+                is_fixable=True,
+                severity=ir.IssueSeverity.ERROR,
+                translation_key=ISSUE_BAD_SIGNATURES,
+                translation_placeholders={"title": self.entry.title},
+                data={"entry_id": self.entry.entry_id},
+            )
 
     @callback
     def _on_verify_refused(self) -> None:

@@ -96,7 +96,7 @@ async def finish_webhook_only(hass: HomeAssistant, flow_id: str) -> Any:
     """Go on after the verify step and finish without Connect."""
     result = await hass.config_entries.flow.async_configure(flow_id)
     assert result["type"] is FlowResultType.MENU
-    assert result["menu_options"] == ["connect", "webhook_only"]
+    assert result["menu_options"] == ["connect", "connect_control", "webhook_only"]
     return await hass.config_entries.flow.async_configure(
         flow_id, {"next_step_id": "webhook_only"}
     )

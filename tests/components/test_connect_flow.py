@@ -33,6 +33,7 @@ from yarl import URL
 from custom_components.smartcar_webhooks.const import (
     CONF_CLOUDHOOK,
     CONF_MANAGEMENT_TOKEN,
+    CONF_SCOPES,
     CONF_SMARTCAR_USER_ID,
     CONF_SMARTCAR_WEBHOOK_ID,
     CONF_VEHICLES,
@@ -160,7 +161,7 @@ async def test_verified_webhook_offers_connect_or_webhook_only(
 
     assert result["type"] is FlowResultType.MENU
     assert result["step_id"] == "mode"
-    assert result["menu_options"] == ["connect", "webhook_only"]
+    assert result["menu_options"] == ["connect", "connect_control", "webhook_only"]
 
 
 @pytest.mark.usefixtures("external_url")
@@ -170,7 +171,7 @@ async def test_verify_naming_no_webhook_id_still_offers_connect(
     result = await verified_flow(hass, client, verify_body(None))
 
     assert result["type"] is FlowResultType.MENU
-    assert result["menu_options"] == ["connect", "webhook_only"]
+    assert result["menu_options"] == ["connect", "connect_control", "webhook_only"]
 
 
 @pytest.mark.usefixtures("external_url")
@@ -549,6 +550,8 @@ async def test_subscribed_entry_keeps_webhook_tokens_user_and_vehicles(
             KIA: {"make": "KIA", "model": "EV6", "year": 2023},
             VW: {"make": "VOLKSWAGEN", "model": "ID.4", "year": 2022},
         },
+        # "Connect" asks for reading only; "connect_control" adds the control ones.
+        CONF_SCOPES: list(OAUTH2_SCOPES),
     }
     assert len(data[CONF_WEBHOOK_ID]) == 64
     assert token == {

@@ -16,8 +16,12 @@ from pytest_homeassistant_custom_component.common import (
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.smartcar_webhooks import PLATFORMS
+from custom_components.smartcar_webhooks.const import DOMAIN
+from tests.components.control_common import SMARTCAR_WEBHOOK_ID, connect_data
 from tests.conftest import PostDelivery, load_fixture
 
+# Platforms that act on the car: only a Connect entry with the permissions has them.
+CONTROL_PLATFORMS = {Platform.BUTTON, Platform.LOCK, Platform.NUMBER, Platform.SWITCH}
 DELIVERIES = (
     "v4_vehicle_state.json",
     "v4_vehicle_state_charging.json",
@@ -45,6 +49,13 @@ async def test_entities(
     platform: Platform,
 ) -> None:
     """What the fixtures' deliveries make of each platform."""
+    if platform in CONTROL_PLATFORMS:
+        config_entry = MockConfigEntry(
+            domain=DOMAIN,
+            title="Smartcar",
+            unique_id=SMARTCAR_WEBHOOK_ID,
+            data=connect_data(),
+        )
     with patch("custom_components.smartcar_webhooks.PLATFORMS", [platform]):
         config_entry.add_to_hass(hass)
         assert await hass.config_entries.async_setup(config_entry.entry_id)

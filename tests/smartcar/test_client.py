@@ -24,6 +24,7 @@ from custom_components.smartcar_webhooks.smartcar.client import (
     SmartcarAuthError,
     SmartcarClient,
     SmartcarConnectionError,
+    SmartcarPermissionError,
     SmartcarRateLimitError,
     SmartcarServerError,
 )
@@ -396,19 +397,20 @@ async def test_reauthenticate_resolution_is_an_auth_error(
     assert caught.value.error_type == "PERMISSION"
 
 
-async def test_403_permission_without_reauthenticate_is_a_plain_api_error(
+async def test_403_permission_is_a_permission_error_whatever_the_resolution(
     client: SmartcarClient, aiohttp_mock: AiohttpClientMocker
 ) -> None:
+    # Signing in again and granting the permission is the remedy: an auth error.
     aiohttp_mock.get(
         USER_URL,
         status=403,
         json=_error("PERMISSION", resolution={"type": "CONTACT_SUPPORT"}),
     )
 
-    with pytest.raises(SmartcarApiError) as caught:
+    with pytest.raises(SmartcarPermissionError) as caught:
         await client.user_id(TOKEN)
 
-    assert type(caught.value) is SmartcarApiError
+    assert isinstance(caught.value, SmartcarAuthError)
 
 
 async def test_429_with_retry_after_is_a_rate_limit_error(

@@ -1,4 +1,8 @@
-"""Options of a Connect entry: subscribe and unsubscribe vehicles.
+"""Options of a Connect entry: vehicles, the control permissions, the fallback update.
+
+Changing whether Home Assistant may control the car starts a new sign-in
+(reauth) asking for the chosen permissions; the fallback update is an option
+the controller reads when it looks for silent vehicles.
 
 Subscribing uses the user's token, unsubscribing the management token; both
 need Smartcar's webhook id. An entry that does not know it yet (no vehicle was
@@ -24,6 +28,13 @@ from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.config_entry_oauth2_flow import (
     ImplementationUnavailableError,
 )
+from homeassistant.helpers.selector import (
+    BooleanSelector,
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
+)
+import probatio
 
 from ..connect import (
     MISSING_CREDENTIALS_ERRORS,
@@ -31,10 +42,17 @@ from ..connect import (
     async_access_token,
     async_subscribe,
     async_unsubscribe,
+    grants_control,
     known_vehicle_ids,
     smartcar_client,
 )
-from ..const import CONF_SMARTCAR_WEBHOOK_ID, CONF_VEHICLES, DOMAIN
+from ..const import (
+    CONF_CONTROL,
+    CONF_FALLBACK_HOURS,
+    CONF_SMARTCAR_WEBHOOK_ID,
+    CONF_VEHICLES,
+    DOMAIN,
+)
 from ..smartcar import SmartcarError, is_webhook_id
 from .vehicles import (
     CONF_SELECTED,
@@ -48,6 +66,25 @@ from .vehicles import (
     vehicles_schema,
 )
 
+# Up to a week; 0 turns the fallback update off.
+MAX_FALLBACK_HOURS = 168
+
+
+def settings_schema(control: bool, hours: int) -> dict[probatio.Marker, object]:
+    """The control choice and the fallback hours, beside the vehicles."""
+    return {
+        probatio.Required(CONF_CONTROL, default=control): BooleanSelector(),
+        probatio.Required(CONF_FALLBACK_HOURS, default=hours): NumberSelector(
+            NumberSelectorConfig(
+                min=0,
+                max=MAX_FALLBACK_HOURS,
+                step=1,
+                mode=NumberSelectorMode.BOX,
+                unit_of_measurement="h",
+            )
+        ),
+    }
+
 
 class SmartcarOptionsFlow(OptionsFlow):
     """Add or remove vehicles: subscribe or unsubscribe them."""
@@ -58,6 +95,7 @@ class SmartcarOptionsFlow(OptionsFlow):
         self._access_token = ""
         self._selected: set[str] = set()
         self._current: set[str] = set()
+        self._options: dict[str, Any] = {}
 
     async def async_step_init(
         self, user_input: dict[str, Any] | None = None
@@ -84,13 +122,17 @@ class SmartcarOptionsFlow(OptionsFlow):
         if user_input is None:
             return self.async_show_form(
                 step_id="init",
-                data_schema=vehicles_schema(labels, sorted(self._current)),
+                data_schema=vehicles_schema(labels, sorted(self._current)).extend(
+                    settings_schema(
+                        grants_control(entry),
+                        int(entry.options.get(CONF_FALLBACK_HOURS, 0)),
+                    )
+                ),
             )
+        self._async_settings(user_input)
         self._selected = {v for v in user_input[CONF_SELECTED] if v in labels}
         if self._selected == self._current:
-            return self.async_create_entry(
-                data=dict(entry.options), description="unchanged"
-            )
+            return self.async_create_entry(data=self._options, description="unchanged")
         if (webhook_id := entry.data.get(CONF_SMARTCAR_WEBHOOK_ID)) is None:
             return await self.async_step_smartcar_webhook_id()
         return await self._async_apply(webhook_id, confirmed=True)
@@ -150,10 +192,24 @@ class SmartcarOptionsFlow(OptionsFlow):
             vehicle_labels(self._discovered), subscribed, unsubscribed
         )
         return self.async_create_entry(
-            data=dict(entry.options),
+            data=self._options,
             description="updated" if succeeded else "updated_partly",
             description_placeholders=placeholders,
         )
+
+    def _async_settings(self, user_input: dict[str, Any]) -> None:
+        """Keep the fallback hours (none when off); a new control choice signs in again."""
+        entry = self.config_entry
+        self._options = {
+            key: value
+            for key, value in entry.options.items()
+            if key != CONF_FALLBACK_HOURS
+        }
+        if hours := int(user_input.get(CONF_FALLBACK_HOURS, 0)):
+            self._options[CONF_FALLBACK_HOURS] = hours
+        control = bool(user_input.get(CONF_CONTROL, grants_control(entry)))
+        if control != grants_control(entry):
+            entry.async_start_reauth(self.hass, data={CONF_CONTROL: control})
 
     def _async_remove_vehicle(self, entry: ConfigEntry, vehicle_id: str) -> None:
         """Remove a vehicle's device, and the vehicle from a loaded entry."""

@@ -3,6 +3,11 @@
 After VERIFY a failed sign-in must not throw the verified webhook away: the
 failure becomes a form that names the reason (a translated error) and offers
 to try again or to finish webhook-only.
+
+Reading is always asked for; controlling the car (charging, charge limit,
+locks) only when the user chose it: at set-up ("connect_control"), or when
+signing in again (reauth, which the options can start to change the choice).
+The choice sets the authorize URL's scopes and is kept in the entry.
 """
 
 from __future__ import annotations
@@ -17,14 +22,15 @@ from homeassistant.helpers.config_entry_oauth2_flow import (
     async_get_implementations,
 )
 from homeassistant.helpers.selector import (
+    BooleanSelector,
     SelectSelector,
     SelectSelectorConfig,
     SelectSelectorMode,
 )
 import probatio
 
-from ..connect import api_error_key, smartcar_client
-from ..const import CONF_SMARTCAR_USER_ID, DOMAIN
+from ..connect import api_error_key, connect_scopes, grants_control, smartcar_client
+from ..const import CONF_CONTROL, CONF_SCOPES, CONF_SMARTCAR_USER_ID, DOMAIN
 from ..smartcar import SmartcarError
 from .base import SmartcarFlowBase
 from .vehicles import async_discover_vehicles
@@ -64,9 +70,17 @@ CONNECT_FAILED_SCHEMA = probatio.Schema(
 )
 
 
+def control_schema(default: bool) -> probatio.Schema:
+    """Whether to allow controlling the car, for reauth."""
+    return probatio.Schema(
+        {probatio.Required(CONF_CONTROL, default=default): BooleanSelector()}
+    )
+
+
 class SignInSteps(SmartcarFlowBase):
     """Smartcar Connect: credentials, sign-in, the user's vehicles; reauth."""
 
+    _control = False  # whether Connect asks for the control permissions
     _connect_failure = ""
     _connect_failure_placeholders: Mapping[str, str] | None = None
 
@@ -119,6 +133,18 @@ class SignInSteps(SmartcarFlowBase):
             return await self.async_step_no_credentials()
         return await self.async_step_pick_implementation()
 
+    async def async_step_connect_control(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Sign in and allow controlling the car; a retry keeps the choice."""
+        self._control = True
+        return await self.async_step_connect()
+
+    @property
+    def extra_authorize_data(self) -> dict[str, Any]:
+        """The permissions chosen: they replace the implementation's read scopes."""
+        return {"scope": " ".join(connect_scopes(self._control))}
+
     async def async_step_no_credentials(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
@@ -155,6 +181,7 @@ class SignInSteps(SmartcarFlowBase):
 
     async def async_oauth_create_entry(self, data: dict[str, Any]) -> ConfigFlowResult:
         """Signed in: check the user, then list their vehicles."""
+        data = {**data, CONF_SCOPES: list(connect_scopes(self._control))}
         access_token = data["token"]["access_token"]
         client = smartcar_client(self.hass)
         try:
@@ -172,15 +199,27 @@ class SignInSteps(SmartcarFlowBase):
     async def async_step_reauth(
         self, entry_data: Mapping[str, Any]
     ) -> ConfigFlowResult:
-        """Smartcar refused the tokens: sign in again."""
+        """Sign in again: Smartcar refused the tokens, or the options ask to.
+
+        The options pass the wanted choice as `control`; else the entry's stays.
+        """
+        wanted = entry_data.get(CONF_CONTROL)
+        self._control = (
+            wanted
+            if isinstance(wanted, bool)
+            else grants_control(self._get_reauth_entry())
+        )
         return await self.async_step_reauth_confirm()
 
     async def async_step_reauth_confirm(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Explain, then run Connect again."""
+        """Explain and offer the control permissions, then run Connect again."""
         if user_input is None:
-            return self.async_show_form(step_id="reauth_confirm")
+            return self.async_show_form(
+                step_id="reauth_confirm", data_schema=control_schema(self._control)
+            )
+        self._control = user_input[CONF_CONTROL]
         return await self.async_step_pick_implementation()
 
     def _finish_reauth(self, data: dict[str, Any], user_id: str) -> ConfigFlowResult:

@@ -98,7 +98,8 @@ class VerifySteps(SmartcarFlowBase):
     ) -> ConfigFlowResult:
         """Connect vehicles now, or finish in webhook-only mode."""
         return self.async_show_menu(
-            step_id="mode", menu_options=["connect", "webhook_only"]
+            step_id="mode",
+            menu_options=["connect", "connect_control", "webhook_only"],
         )
 
     async def async_step_webhook_only(

@@ -1,15 +1,20 @@
-"""A pure, typed library for Smartcar webhooks: signatures and delivery parsing.
+"""A pure, typed library for Smartcar webhooks: signatures, delivery parsing, the API.
 
 Nothing here imports Home Assistant; the integration only adapts it.
 """
 
 from .client import (
+    CHARGE_LIMIT_MAX,
+    CHARGE_LIMIT_MIN,
     SmartcarApiError,
     SmartcarAuthError,
     SmartcarClient,
     SmartcarConnectionError,
+    SmartcarNotCapableError,
+    SmartcarPermissionError,
     SmartcarRateLimitError,
     SmartcarServerError,
+    SmartcarVehicleStateError,
 )
 from .errors import InvalidDeliveryError, SmartcarError
 from .ids import is_webhook_id, token_unique_id
@@ -42,17 +47,30 @@ from .models import (
 )
 from .parser import (
     USED_SIGNALS,
+    fields_of_path,
     fields_of_signal,
     parse_delivery,
     parse_unsigned_verify,
+    parse_v2_items,
+)
+from .permissions import (
+    CONTROL_CHARGE,
+    CONTROL_SECURITY,
+    READ_PERMISSIONS,
+    readable_paths,
 )
 from .signature import hash_challenge, sign_body, verify_signature
 from .text import signal_code
 from .units import QUANTITIES, Quantity, Unit
 
 __all__ = [
+    "CHARGE_LIMIT_MAX",
+    "CHARGE_LIMIT_MIN",
+    "CONTROL_CHARGE",
+    "CONTROL_SECURITY",
     "FIELD_QUANTITIES",
     "QUANTITIES",
+    "READ_PERMISSIONS",
     "USED_SIGNALS",
     "ChargingEvent",
     "ChargingEventType",
@@ -77,20 +95,26 @@ __all__ = [
     "SmartcarClient",
     "SmartcarConnectionError",
     "SmartcarError",
+    "SmartcarNotCapableError",
+    "SmartcarPermissionError",
     "SmartcarRateLimitError",
     "SmartcarServerError",
+    "SmartcarVehicleStateError",
     "Unit",
     "Value",
     "VehicleError",
     "VehicleInfo",
     "VehicleReport",
     "VerifyRequest",
+    "fields_of_path",
     "fields_of_signal",
     "hash_challenge",
     "is_webhook_id",
     "native_unit",
     "parse_delivery",
     "parse_unsigned_verify",
+    "parse_v2_items",
+    "readable_paths",
     "sign_body",
     "signal_code",
     "token_unique_id",

@@ -1,4 +1,4 @@
-"""An async client for the Smartcar REST API (v2.0): vehicles and webhook subscriptions.
+"""An async client for the Smartcar REST API (v2.0): vehicles, webhooks, reads, commands.
 
 The aiohttp session is injected (Home Assistant's shared one); base URLs can
 be overridden for tests and the local simulator. Every failure is one of the
@@ -7,19 +7,27 @@ typed errors below, never a raw aiohttp exception.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import datetime
 import math
 from typing import Any
 from urllib.parse import quote
 
 from aiohttp import ClientError, ClientResponse, ClientSession, ClientTimeout
 
-from .errors import SmartcarError
-from .models import VehicleInfo
+from .errors import InvalidDeliveryError, SmartcarError
+from .models import DataDelivery, VehicleInfo
+from .parser import parse_v2_items
 
 API_BASE = "https://api.smartcar.com"
 PAGE_SIZE = 50
 MAX_PAGES = 20
 REQUEST_TIMEOUT = ClientTimeout(total=30)
+# Smartcar takes a charge limit from 0.5 to 1 (a fraction); the library speaks percent.
+CHARGE_LIMIT_MIN = 50.0
+CHARGE_LIMIT_MAX = 100.0
+# The kind of a DataDelivery made from a fresh read, not a webhook.
+KIND_API = "api"
 
 
 class SmartcarApiError(SmartcarError):
@@ -53,6 +61,24 @@ class SmartcarRateLimitError(SmartcarApiError):
         """Keep the retry-after delay."""
         super().__init__(message, **kwargs)
         self.retry_after = retry_after
+
+
+class SmartcarPermissionError(SmartcarAuthError):
+    """The user did not grant the permission this request needs (PERMISSION).
+
+    An auth error: signing in again, granting the permission, is the remedy.
+    """
+
+
+class SmartcarVehicleStateError(SmartcarApiError):
+    """The car cannot do it in its current state (VEHICLE_STATE).
+
+    `code` says why: ASLEEP, UNREACHABLE, CHARGING_PLUG_NOT_CONNECTED, ...
+    """
+
+
+class SmartcarNotCapableError(SmartcarApiError):
+    """The car, its make or Smartcar cannot do this at all (COMPATIBILITY)."""
 
 
 class SmartcarServerError(SmartcarApiError):
@@ -96,16 +122,26 @@ async def _raise_for_error(response: ClientResponse) -> None:
         "error_type": error_type,
         "code": code,
     }
-    if response.status == 429 or error_type == "RATE_LIMIT":
+    if (
+        response.status == 429
+        or error_type == "RATE_LIMIT"
+        or (error_type == "UPSTREAM" and code == "RATE_LIMIT")
+    ):
         raise SmartcarRateLimitError(
             message, retry_after=_retry_after(response), **details
         )
+    if error_type == "PERMISSION":
+        raise SmartcarPermissionError(message, **details)
     if (
         response.status == 401
         or error_type == "AUTHENTICATION"
         or resolution_type == "REAUTHENTICATE"
     ):
         raise SmartcarAuthError(message, **details)
+    if error_type == "COMPATIBILITY":
+        raise SmartcarNotCapableError(message, **details)
+    if error_type == "VEHICLE_STATE":
+        raise SmartcarVehicleStateError(message, **details)
     if response.status >= 500:
         raise SmartcarServerError(message, **details)
     raise SmartcarApiError(message, **details)
@@ -120,13 +156,23 @@ class SmartcarClient:
         self._api_base = api_base.rstrip("/")
 
     async def _request(
-        self, method: str, path: str, token: str, params: dict[str, str] | None = None
+        self,
+        method: str,
+        path: str,
+        token: str,
+        params: dict[str, str] | None = None,
+        json: dict[str, Any] | None = None,
     ) -> Any:
         url = f"{self._api_base}{path}"
         headers = {"Authorization": f"Bearer {token}", "SC-Unit-System": "metric"}
         try:
             async with self._session.request(
-                method, url, headers=headers, params=params, timeout=REQUEST_TIMEOUT
+                method,
+                url,
+                headers=headers,
+                params=params,
+                json=json,
+                timeout=REQUEST_TIMEOUT,
             ) as response:
                 await _raise_for_error(response)
                 return await response.json(content_type=None)
@@ -210,3 +256,83 @@ class SmartcarClient:
             f"/v2.0/vehicles/{_segment(vehicle_id)}/webhooks/{_segment(webhook_id)}",
             management_token,
         )
+
+    async def read(
+        self,
+        access_token: str,
+        vehicle_id: str,
+        paths: Iterable[str],
+        *,
+        received_at: datetime,
+    ) -> DataDelivery:
+        """A fresh reading of these endpoints (`/battery`, `/charge`, ...) in one batch.
+
+        The answer has the items of a 2.0 dynamic webhook, so it is parsed like
+        one: each value is timed by its `sc-data-age` and an endpoint that
+        failed becomes an error reading. `received_at` is when it was asked.
+        """
+        body = await self._request(
+            "POST",
+            f"/v2.0/vehicles/{_segment(vehicle_id)}/batch",
+            access_token,
+            json={"requests": [{"path": path} for path in paths]},
+        )
+        try:
+            report, dropped = parse_v2_items(
+                vehicle_id,
+                body.get("responses") if isinstance(body, dict) else None,
+                received_at=received_at,
+            )
+        except InvalidDeliveryError as err:
+            raise SmartcarApiError("Smartcar's batch answer has no responses") from err
+        return DataDelivery(
+            kind=KIND_API,
+            webhook_id=None,
+            mode=None,
+            delivered_at=None,
+            received_at=received_at,
+            vehicles=(report,),
+            dropped=dropped,
+        )
+
+    async def _command(
+        self, access_token: str, vehicle_id: str, path: str, body: dict[str, Any]
+    ) -> None:
+        await self._request(
+            "POST",
+            f"/v2.0/vehicles/{_segment(vehicle_id)}{path}",
+            access_token,
+            json=body,
+        )
+
+    async def start_charging(self, access_token: str, vehicle_id: str) -> None:
+        """Start charging (`control_charge`)."""
+        await self._command(access_token, vehicle_id, "/charge", {"action": "START"})
+
+    async def stop_charging(self, access_token: str, vehicle_id: str) -> None:
+        """Stop charging (`control_charge`)."""
+        await self._command(access_token, vehicle_id, "/charge", {"action": "STOP"})
+
+    async def set_charge_limit(
+        self, access_token: str, vehicle_id: str, percent: float
+    ) -> None:
+        """Set the charge limit in percent, 50 to 100 (`control_charge`).
+
+        Raises ValueError outside that range: Smartcar refuses it anyway.
+        """
+        if not CHARGE_LIMIT_MIN <= percent <= CHARGE_LIMIT_MAX:
+            raise ValueError("charge limit outside 50-100 %")
+        await self._command(
+            access_token,
+            vehicle_id,
+            "/charge/limit",
+            {"limit": round(percent / 100, 4)},
+        )
+
+    async def lock(self, access_token: str, vehicle_id: str) -> None:
+        """Lock the doors (`control_security`)."""
+        await self._command(access_token, vehicle_id, "/security", {"action": "LOCK"})
+
+    async def unlock(self, access_token: str, vehicle_id: str) -> None:
+        """Unlock the doors (`control_security`)."""
+        await self._command(access_token, vehicle_id, "/security", {"action": "UNLOCK"})

@@ -860,3 +860,29 @@ def fields_of_signal(signal: str) -> tuple[Field, ...]:
     code = signal_code(signal)
     reader = None if code is None else _V4_SIGNALS.get(code)
     return () if reader is None else reader.fields
+
+
+def fields_of_path(path: str) -> tuple[Field, ...]:
+    """The fields a 2.0 path (webhook item or REST endpoint) gives; () if unknown."""
+    specs = _V2_PATHS.get(path)
+    return () if specs is None else _fields_of(specs, _V2_EXTRA_FIELDS.get(path, ()))
+
+
+def parse_v2_items(
+    vehicle_id: str, items: Any, *, received_at: datetime
+) -> tuple[VehicleReport, tuple[DroppedField, ...]]:
+    """The readings of one vehicle's 2.0 items (`{path, code, body, headers}`).
+
+    The REST API's batch answer holds the items of a 2.0 dynamic webhook, so a
+    fresh read is checked, converted and timed exactly like a delivery. Raises
+    `InvalidDeliveryError` when `items` is not a list.
+    """
+    collector = _Collector(vehicle_id, "")
+    listed = _list(items, "responses")
+    for item in listed[:MAX_ITEMS_PER_VEHICLE]:
+        _v2_item(collector, item, received_at)
+    if len(listed) > MAX_ITEMS_PER_VEHICLE:
+        collector.drop("responses", "too many items")
+    _log_unread(collector.unread)
+    report = VehicleReport(VehicleInfo(vehicle_id), "", tuple(collector.readings))
+    return report, tuple(collector.dropped)

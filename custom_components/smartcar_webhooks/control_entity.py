@@ -1,0 +1,127 @@
+"""The base of entities that act on the car: an honest state around a command.
+
+After Smartcar accepted a command the entity shows what it asked for, marked
+as assumed, until the car reports the field with a time after the command:
+then it shows the car's value, whether that confirms the command or not. The
+intent lives only in the entity (it is not a reading, so it never enters the
+persisted vehicle state, and a restart shows the car's last word).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from functools import partial
+from typing import TYPE_CHECKING
+
+from homeassistant.core import callback
+from homeassistant.helpers.entity import Entity
+
+from .control import Command, SmartcarControlEntityDescription, SmartcarController
+from .entity import SmartcarEntity, async_add_vehicle_entities
+from .smartcar import Value
+from .vehicle import KEY_LAST_DELIVERY, VehicleState
+
+if TYPE_CHECKING:
+    from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+    from . import SmartcarConfigEntry
+    from .store import VehicleStore
+
+
+@callback
+def async_add_control_entities[DescriptionT: SmartcarControlEntityDescription](
+    entry: SmartcarConfigEntry,
+    domain: str,
+    descriptions: Sequence[DescriptionT],
+    entity_class: Callable[
+        [SmartcarController, VehicleStore, VehicleState, DescriptionT, set[str]],
+        Entity,
+    ],
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add a platform's controls the granted permissions allow; drop withdrawn ones."""
+    controller = entry.runtime_data.controller
+    controller.async_remove_unpermitted(domain, descriptions)
+    async_add_vehicle_entities(
+        entry,
+        controller.descriptions(descriptions),
+        partial(entity_class, controller),
+        async_add_entities,
+    )
+
+
+class SmartcarControlEntity(SmartcarEntity):
+    """An entity of one vehicle that sends commands through the controller."""
+
+    entity_description: SmartcarControlEntityDescription
+    _intent: Value | None = None  # what the last accepted command asked for
+    _intent_at: datetime | None = None  # when Smartcar accepted it
+
+    def __init__(
+        self,
+        controller: SmartcarController,
+        store: VehicleStore,
+        vehicle: VehicleState,
+        description: SmartcarControlEntityDescription,
+        changed: set[str],
+    ) -> None:
+        """Bind the entity to the controller of its entry."""
+        self._controller = controller
+        super().__init__(store, vehicle, description, changed)
+
+    async def async_added_to_hass(self) -> None:
+        """Also hear of readings that leave the value as it was."""
+        await super().async_added_to_hass()
+        self.async_on_remove(
+            self._store.async_listen(
+                self._handle_reading, KEY_LAST_DELIVERY, self.vehicle.vehicle_id
+            )
+        )
+
+    @callback
+    def async_entity_id_changed(self, old_entity_id: str) -> None:
+        """Both listeners are keyed on (vehicle, key): a rename happens in place."""
+        super().async_entity_id_changed(old_entity_id)
+
+    @callback
+    def _handle_reading(self, vehicle: VehicleState, changed: set[str]) -> None:
+        # An unchanged value reported after a command contradicts it: follow the car.
+        if self._intent is not None and self.entity_description.key not in changed:
+            if self._reported_since_command():
+                self._handle_change(vehicle, changed)
+
+    def _reported_since_command(self) -> bool:
+        field = self.entity_description.field
+        state = None if field is None else self.vehicle.fields.get(field)
+        return (
+            state is not None
+            and state.recorded_at is not None
+            and self._intent_at is not None
+            and state.recorded_at >= self._intent_at
+        )
+
+    @callback
+    def _async_update_attrs(self) -> None:
+        super()._async_update_attrs()
+        # A command can go to the car even while its latest reading is an error.
+        self._attr_available = True
+        if self._intent is not None and self._reported_since_command():
+            self._intent = self._intent_at = None
+        self._attr_assumed_state = self._intent is not None
+
+    @property
+    def shown_value(self) -> Value | None:
+        """The command's intent until the car reports after it, else the car's value."""
+        if self._intent is not None:
+            return self._intent
+        return self.entity_description.value(self.vehicle)
+
+    async def async_send(self, command: Command, intent: Value) -> None:
+        """Send a command; once accepted, show `intent` as assumed."""
+        accepted_at = await self._controller.async_command(
+            self.vehicle.vehicle_id, command, self.entity_id
+        )
+        self._intent, self._intent_at = intent, accepted_at
+        self._async_update_attrs()
+        self.async_write_ha_state()
