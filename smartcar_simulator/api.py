@@ -353,6 +353,51 @@ def read_handler(path: str) -> Handler:
     return handle
 
 
+def _error_body(status: int) -> dict[str, Any]:
+    error_type, code, description, resolution = ERRORS[status]
+    return {
+        "type": error_type,
+        "code": code,
+        "description": description,
+        "resolution": {"type": resolution},
+        "statusCode": status,
+    }
+
+
+async def batch(request: web.Request) -> web.Response:
+    """`POST /v2.0/vehicles/{id}/batch {"requests": [{"path"}]}`: several reads at once.
+
+    Each response is an item like a 2.0 dynamic delivery's: path, code, body,
+    headers; a path the grant does not allow (or that does not exist) fails
+    alone.
+    """
+    grant = _user_grant(request)
+    car = _car(request, grant)
+    try:
+        body = await request.json()
+        paths = [item["path"] for item in body["requests"]]
+    except ValueError, KeyError, TypeError:
+        return api_error(400)
+    now = _sim(request).clock.now().isoformat(timespec="milliseconds")
+    responses = []
+    for path in paths:
+        read = READS.get(str(path).strip("/"))
+        if read is None:
+            responses.append({"path": path, "code": 404, "body": _error_body(404)})
+        elif read[0] not in grant.scope.split():
+            responses.append({"path": path, "code": 403, "body": _error_body(403)})
+        else:
+            responses.append(
+                {
+                    "path": path,
+                    "code": 200,
+                    "body": read[1](car),
+                    "headers": {"sc-data-age": now, "sc-unit-system": "metric"},
+                }
+            )
+    return web.json_response({"responses": responses})
+
+
 # Commands: path -> (scope, what it does to the car). A command answers like
 # Smartcar, changes the car, and the car reports its new state at once (so
 # its next delivery reflects the command). Raise `CommandRefusedError` to refuse.
@@ -562,6 +607,7 @@ def create_app(sim: Simulator) -> web.Application:
     app.router.add_get(f"{vehicle}/vin", vin)
     for path in READS:
         app.router.add_get(f"{vehicle}/{path}", read_handler(path))
+    app.router.add_post(f"{vehicle}/batch", batch)
     for path in COMMANDS:
         app.router.add_post(f"{vehicle}/{path}", command_handler(path))
     app.router.add_post(f"{vehicle}/webhooks/{{webhook_id}}", subscribe)

@@ -398,3 +398,21 @@ async def test_resend_can_send_only_the_last_deliveries(
     resent = await (await client.post("/sim/resend", json={"last": 1})).json()
     assert len(resent) == 1
     assert receiver.bodies[-1] == receiver.bodies[-2]
+
+
+async def test_a_batch_reads_several_paths_each_failing_alone(
+    client: Client, sim: Simulator
+) -> None:
+    token = (await tokens(client, sim, scope="read_battery"))["access_token"]
+    car = sim.cars[0]
+    response = await client.post(
+        f"/v2.0/vehicles/{car.vehicle_id}/batch",
+        json={"requests": [{"path": "/battery"}, {"path": "/location"}]},
+        headers=bearer(token),
+    )
+    battery, location = (await response.json())["responses"]
+    assert battery["code"] == 200
+    assert battery["body"]["percentRemaining"] == round(car.soc / 100, 4)
+    assert "sc-data-age" in battery["headers"]
+    assert location["code"] == 403
+    assert location["body"]["type"] == "PERMISSION"
