@@ -154,6 +154,11 @@ class Simulator:
             return
         self.subscribed = set(state.get("subscribed", []))
         self.callback_uri = state.get("callback_uri")
+        # An odometer never runs backwards, also across restarts of the simulator.
+        for car in self.cars:
+            saved = state.get("odometers", {}).get(car.vehicle_id)
+            if isinstance(saved, int | float):
+                car.odometer_km = max(car.odometer_km, float(saved))
         for kind in ("access", "refresh"):
             grants = getattr(self.issued, kind)
             for token, grant in state.get(kind, {}).items():
@@ -167,6 +172,7 @@ class Simulator:
         state = {
             "subscribed": sorted(self.subscribed),
             "callback_uri": self.callback_uri,
+            "odometers": {car.vehicle_id: car.odometer_km for car in self.cars},
             "access": {
                 t: {"scope": g.scope, "expires_at": g.expires_at}
                 for t, g in self.issued.access.items()
@@ -256,6 +262,7 @@ class Simulator:
         if self.callback_uri is None:
             return None
         self.sent.append(delivery)
+        self.save()  # the odometers, for the next start
         return await self._sender(self.callback_uri).send(delivery)
 
     def start_player(

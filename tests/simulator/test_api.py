@@ -416,3 +416,13 @@ async def test_a_batch_reads_several_paths_each_failing_alone(
     assert "sc-data-age" in battery["headers"]
     assert location["code"] == 403
     assert location["body"]["type"] == "PERMISSION"
+
+
+async def test_odometers_never_run_backwards_across_restarts(
+    settings: Settings, tmp_path: Any
+) -> None:
+    settings.state_file = tmp_path / "state.json"
+    first = Simulator(settings)
+    first.cars[0].odometer_km += 250
+    first.save()
+    assert Simulator(settings).cars[0].odometer_km == first.cars[0].odometer_km
