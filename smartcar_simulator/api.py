@@ -98,6 +98,15 @@ def api_error(
     )
 
 
+class ApiError(Exception):
+    """Answer the request with Smartcar's error for `status`."""
+
+    def __init__(self, status: int) -> None:
+        """An error with this HTTP status."""
+        super().__init__(status)
+        self.status = status
+
+
 def oauth_error(status: int, error: str, description: str) -> web.Response:
     """An OAuth error answer of the token endpoint."""
     return web.json_response(
@@ -218,29 +227,16 @@ def _user_grant(request: web.Request) -> Grant:
         else None
     )
     if grant is None:
-        raise _raise(401)
+        raise ApiError(401)
     return grant
-
-
-class ApiError(Exception):
-    """Answer the request with Smartcar's error for `status`."""
-
-    def __init__(self, status: int) -> None:
-        """An error with this HTTP status."""
-        super().__init__(status)
-        self.status = status
-
-
-def _raise(status: int) -> ApiError:
-    return ApiError(status)
 
 
 def _car(request: web.Request, grant: Grant, scope: str | None = None) -> Car:
     car = _sim(request).car(request.match_info["vehicle_id"])
     if car is None:
-        raise _raise(404)
+        raise ApiError(404)
     if scope is not None and scope not in grant.scope.split():
-        raise _raise(403)
+        raise ApiError(403)
     return car
 
 
@@ -285,7 +281,7 @@ async def vin(request: web.Request) -> web.Response:
 
 def _webhook(request: web.Request) -> None:
     if request.match_info["webhook_id"] != _sim(request).webhook_id:
-        raise _raise(404)
+        raise ApiError(404)
 
 
 async def subscribe(request: web.Request) -> web.Response:
