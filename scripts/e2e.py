@@ -197,26 +197,36 @@ def installed_packages(venv: Path) -> list[str]:
 
 
 class Entities:
-    """The integration's entities by vehicle id and key."""
+    """The integration's entities by vehicle id and key.
+
+    `ids` holds what the car reports (sensors, binary sensors, the tracker,
+    events); `controls` the switches, numbers, locks and buttons, which may
+    share a key with a sensor (`charging`, `locked`, `charge_limit`).
+    """
+
+    CONTROL_DOMAINS = frozenset({"switch", "number", "lock", "button"})
 
     def __init__(self, ha: HomeAssistant) -> None:
         """Read from `ha`."""
         self.ha = ha
         self.ids: dict[tuple[str, str], str] = {}
+        self.controls: dict[tuple[str, str], str] = {}
 
     async def refresh(self) -> None:
         """Read the entity registry again."""
         entries = await self.ha.ws({"type": "config/entity_registry/list"})
-        self.ids = {}
+        self.ids, self.controls = {}, {}
         for entry in entries:
             if entry["platform"] != DOMAIN:
                 continue
             vehicle_id, _, key = entry["unique_id"].partition("_")
-            self.ids[(vehicle_id, key)] = entry["entity_id"]
+            domain = entry["entity_id"].split(".", 1)[0]
+            ids = self.controls if domain in self.CONTROL_DOMAINS else self.ids
+            ids[(vehicle_id, key)] = entry["entity_id"]
 
     def all(self) -> set[str]:
         """Every entity id of the integration."""
-        return set(self.ids.values())
+        return set(self.ids.values()) | set(self.controls.values())
 
     async def states(self, vehicles: Sequence[str] = ()) -> dict[str, dict[str, Any]]:
         """The states of the integration's entities (waiting a moment for new ones)."""
@@ -525,15 +535,11 @@ class Run:
             else:
                 changed = our_events(events, entities.all())
                 checks.check(not changed, f"[{step['name']}] changes nothing", changed)
+            if step["name"] == "plugged in" and step["cars"]:
+                await self.start_charging(ha, entities, step["cars"][0]["vehicle_id"])
             if not map_shot and step["name"] == "driving home 8/12":
                 map_shot = True
-                await self.screenshot(
-                    ha,
-                    "/map",
-                    "map.png",
-                    wait_for=step["cars"][0]["model"],
-                    click="Devices",
-                )
+                await self.map_screenshot(ha, entities.ids.get((car1, "location")))
             soc = step["cars"][0]["soc"] if step["cars"] else 0
             if not device_shot and step["name"] == "charging" and soc >= 50:
                 device_shot = True
@@ -634,6 +640,27 @@ class Run:
         self.secrets["webhook_url"] = log.webhook_url
         self.secrets["cars"] = (await sim.call("GET", "/sim/status"))["cars"]
 
+    async def start_charging(
+        self, ha: HomeAssistant, entities: Entities, vehicle_id: str
+    ) -> None:
+        """Turn the charging switch on, as the UI does; the car reports charging."""
+        switch = entities.controls.get((vehicle_id, "charging"))
+        if not self.checks.check(switch is not None, "the car has a charging switch"):
+            return
+        await ha.request("POST", "/api/services/switch/turn_on", {"entity_id": switch})
+        charging = entities.ids.get((vehicle_id, "charging"), "")
+        state: dict[str, Any] | None = None
+        for _ in range(50):
+            state = await ha.request("GET", f"/api/states/{charging}", ok=False)
+            if isinstance(state, dict) and state.get("state") == "on":
+                break
+            await asyncio.sleep(0.1)
+        self.checks.check(
+            isinstance(state, dict) and state.get("state") == "on",
+            "the charging switch started a charge and the car reported charging",
+            state and state.get("state"),
+        )
+
     async def has_device(self, ha: HomeAssistant, vehicle_id: str) -> bool:
         """Whether a device of the integration exists for a vehicle."""
         for _ in range(20):
@@ -710,14 +737,9 @@ class Run:
         return flow_id
 
     async def screenshot(
-        self,
-        ha: HomeAssistant,
-        path: str,
-        name: str,
-        wait_for: str | None,
-        click: str | None = None,
+        self, ha: HomeAssistant, path: str, name: str, wait_for: str
     ) -> None:
-        """Open a page of the frontend, screenshot it, check it."""
+        """Open a page of the frontend, wait for a text, screenshot it, check it."""
         from playwright.async_api import Error as PlaywrightError  # noqa: PLC0415
 
         from .browser import browser, logged_in_page, shoot  # noqa: PLC0415
@@ -725,22 +747,47 @@ class Run:
         async with browser() as chromium:
             page = await logged_in_page(chromium, self.base, ha.tokens)
             await page.goto(f"{self.base}{path}")
-            if click:
-                try:
-                    await page.get_by_text(click, exact=True).click(timeout=20000)
-                except PlaywrightError as err:
-                    await page.screenshot(path=str(self.work / f"failed-{name}"))
-                    self.checks.check(False, f"{path}: {click!r} clickable", err)
-            if wait_for:
-                shown = page.get_by_text(wait_for).first
-                with contextlib.suppress(PlaywrightError):
-                    await shown.wait_for(timeout=20000)
-                self.checks.check(await shown.count() > 0, f"{path} shows {wait_for!r}")
-            await page.wait_for_timeout(3000)
+            shown = page.get_by_text(wait_for).first
+            with contextlib.suppress(PlaywrightError):
+                await shown.wait_for(timeout=30000)
+            self.checks.check(await shown.count() > 0, f"{path} shows {wait_for!r}")
+            await page.wait_for_timeout(2000)
             problems = await shoot(page, self.images / name)
             self.checks.check(
                 not problems, f"{path} shows no raw key or error", problems
             )
+
+    async def map_screenshot(self, ha: HomeAssistant, tracker: str | None) -> None:
+        """The map with the car on it (and in its Devices list, when shown)."""
+        from playwright.async_api import Error as PlaywrightError  # noqa: PLC0415
+
+        from .browser import browser, logged_in_page, shoot  # noqa: PLC0415
+
+        async with browser() as chromium:
+            page = await logged_in_page(chromium, self.base, ha.tokens)
+            state = await ha.request("GET", f"/api/states/{tracker}", ok=False)
+            name = (
+                state.get("attributes", {}).get("friendly_name")
+                if isinstance(state, dict)
+                else None
+            )
+            await page.goto(f"{self.base}/map")
+            # The map's side card lists the car under Devices (not on narrow layouts).
+            with contextlib.suppress(PlaywrightError):
+                await page.get_by_text("Devices", exact=True).click(timeout=15000)
+            shown = page.get_by_text(name or "-", exact=True).or_(
+                page.get_by_label(name or "-")
+            )
+            with contextlib.suppress(PlaywrightError):
+                await shown.first.wait_for(timeout=20000)
+            self.checks.check(
+                bool(name) and await shown.count() > 0,
+                "the map shows the car",
+                name,
+            )
+            await page.wait_for_timeout(1500)
+            problems = await shoot(page, self.images / "map.png")
+            self.checks.check(not problems, "/map shows no raw key or error", problems)
 
     async def device_screenshot(self, ha: HomeAssistant, vehicle_id: str) -> None:
         """The car's device page while it charges."""

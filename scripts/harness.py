@@ -539,7 +539,9 @@ async def run_config_flow(
             options = (
                 list(options) if isinstance(options, list) else list(options.keys())
             )
-            choice = "connect" if connect and "connect" in options else "webhook_only"
+            # Connect, allowing control of the car where the flow offers it.
+            wanted = ("connect_control", "connect") if connect else ()
+            choice = next((o for o in wanted if o in options), "webhook_only")
             if choice not in options:
                 raise HarnessError(f"menu {step_id} offers {options}")
             result = await ha.request("POST", flow_path, {"next_step_id": choice})
