@@ -35,6 +35,10 @@ CONF_SCOPES: Final = "scopes"
 CONF_FALLBACK_HOURS: Final = "fallback_hours"
 # Flow field: whether Connect asks for the permissions to control the car.
 CONF_CONTROL: Final = "control"
+CONF_LOW_BATTERY: Final = "low_battery"  # option: % below which the battery is low
+
+DEFAULT_LOW_BATTERY: Final = 20
+ATTR_CAR_TIME: Final = "car_time"  # of an event: when the car recorded it
 
 VERIFY_WINDOW: Final = timedelta(minutes=10)
 MAX_BODY_BYTES: Final = 1024 * 1024

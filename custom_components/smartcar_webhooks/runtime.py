@@ -2,8 +2,8 @@
 
 One owner for the webhook's lifecycle (like withings' webhook manager): it
 registers the handler, receives parsed deliveries, learns Smartcar's webhook
-id from signed ones, starts reauth when Smartcar asks for it, and stops all of
-it on unload.
+id from signed ones, starts reauth when Smartcar asks for it, passes vehicle
+events and battery levels on to device triggers, and stops all of it on unload.
 """
 
 from __future__ import annotations
@@ -23,8 +23,10 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.translation import async_get_translations
 from homeassistant.util import dt as dt_util
+from homeassistant.util.signal_type import SignalType
 
 from . import pending
 from .connect import async_setup_token_upkeep, has_connect
@@ -41,7 +43,7 @@ from .const import (
     LOGGER,
 )
 from .control import SmartcarController
-from .device import async_update_vehicle_device
+from .device import async_update_vehicle_device, low_battery
 from .migrate import async_restored_state
 from .smartcar import (
     ChargingEvent,
@@ -55,7 +57,13 @@ from .smartcar import (
     is_webhook_id,
 )
 from .store import Outcome, VehicleStore
-from .vehicle import KEY_INFO, VehicleState, concerns_us
+from .vehicle import (
+    KEY_CHARGING_EVENT,
+    KEY_INFO,
+    VehicleEvent,
+    VehicleState,
+    concerns_us,
+)
 from .webhook import VerificationWindow, async_create_handler
 
 if TYPE_CHECKING:
@@ -78,6 +86,18 @@ def verify_refused_issue_id(entry: ConfigEntry) -> str:
     return f"{ISSUE_VERIFY_REFUSED}_{entry.entry_id}"
 
 
+def signal_events(
+    entry_id: str, vehicle_id: str
+) -> SignalType[tuple[VehicleEvent, ...]]:
+    """Dispatcher signal with the events of a delivery for one vehicle."""
+    return SignalType(f"{DOMAIN}_{entry_id}_{vehicle_id}_events")
+
+
+def signal_battery(entry_id: str, vehicle_id: str) -> SignalType[float, float]:
+    """Dispatcher signal with a vehicle's battery level before and after a change."""
+    return SignalType(f"{DOMAIN}_{entry_id}_{vehicle_id}_battery")
+
+
 class SmartcarRuntime:
     """The loaded state of one entry."""
 
@@ -95,11 +115,18 @@ class SmartcarRuntime:
 
     async def async_setup(self) -> None:
         """Load the store (migrating an older version's states) and known vehicles."""
-        entry = self.entry
-        if not await self.store.async_load():
-            self.store.async_restore(async_restored_state(self.hass, entry.entry_id))
+        entry, store = self.entry, self.store
+        store.low_battery = low_battery(entry)
+        entry.async_on_unload(entry.add_update_listener(self._async_entry_updated))
+        if not await store.async_load():
+            store.async_restore(async_restored_state(self.hass, entry.entry_id))
         # Registered before the platforms, so a device exists before its entities.
-        entry.async_on_unload(self.store.async_listen(self._update_device, KEY_INFO))
+        entry.async_on_unload(store.async_listen(self._update_device, KEY_INFO))
+        # Device triggers outlive a reload of the entry: they hear the dispatcher.
+        entry.async_on_unload(store.async_listen(self._send_events, KEY_CHARGING_EVENT))
+        entry.async_on_unload(
+            store.async_listen(self._send_battery, Field.BATTERY_LEVEL.value)
+        )
         for vehicle in self.store.vehicles.values():
             self._update_device(vehicle, {KEY_INFO})
         for vehicle_id, record in entry.data.get(CONF_VEHICLES, {}).items():
@@ -218,6 +245,29 @@ class SmartcarRuntime:
             vehicle.info,
             firmware if isinstance(firmware, str) else None,
         )
+
+    @callback
+    def _send_events(self, vehicle: VehicleState, _changed: set[str]) -> None:
+        async_dispatcher_send(
+            self.hass,
+            signal_events(self.entry.entry_id, vehicle.vehicle_id),
+            vehicle.events,
+        )
+
+    @callback
+    def _send_battery(self, vehicle: VehicleState, _changed: set[str]) -> None:
+        if (change := vehicle.battery_change) is not None:
+            async_dispatcher_send(
+                self.hass,
+                signal_battery(self.entry.entry_id, vehicle.vehicle_id),
+                *change,
+            )
+
+    async def _async_entry_updated(
+        self, _hass: HomeAssistant, entry: ConfigEntry
+    ) -> None:
+        # A new threshold applies to the next delivery; no reload needed.
+        self.store.low_battery = low_battery(entry)
 
     @callback
     def _notify_test_delivery(self) -> None:

@@ -20,7 +20,7 @@ from .smartcar import (
     value_from_json,
     value_to_json,
 )
-from .vehicle import FieldState, Removed, VehicleState
+from .vehicle import FieldState, Removed, VehicleEventType, VehicleState
 
 type Json = dict[str, Any]
 
@@ -112,6 +112,10 @@ def encode_vehicle(vehicle: VehicleState) -> Json:
         "last_event": None
         if vehicle.last_event is None
         else [vehicle.last_event[0].value, _time(vehicle.last_event[1])],
+        "charging_fired": {
+            kind.value: [_time(at), event_based]
+            for kind, (at, event_based) in vehicle.charging_fired.items()
+        },
     }
 
 
@@ -140,6 +144,12 @@ def decode_vehicle(vehicle_id: str, raw: Any) -> VehicleState | None:
         vehicle.newest_sent = _parse_time(raw["newest_sent"])
         if (event := raw["last_event"]) is not None:
             vehicle.last_event = (ChargingEventType(event[0]), _parse_time(event[1]))
+        # Absent in what versions before the derived events stored.
+        for kind, (at, event_based) in raw.get("charging_fired", {}).items():
+            vehicle.charging_fired[VehicleEventType(kind)] = (
+                _parse_time(at),
+                event_based is True,
+            )
     except KeyError, TypeError, ValueError, IndexError, AttributeError:
         LOGGER.warning("Skipped a stored vehicle that could not be read")
         return None

@@ -3,6 +3,8 @@
 Deliveries are merged by the rules of `vehicle.py`; duplicates and stale
 replays change nothing. Entities only read this state; listeners hear which
 keys changed, so only the entities whose value changed write their state.
+While listeners hear of a delivery, `VehicleState.events` holds the events it
+made (and `battery_change` the battery level's); afterwards they are empty.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import Any
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.storage import Store
 
-from .const import DOMAIN, LOGGER
+from .const import DEFAULT_LOW_BATTERY, DOMAIN, LOGGER
 from .smartcar import ChargingEvent, DataDelivery, ErrorDelivery, Reading, VehicleInfo
 from .storage import decode_removed, decode_vehicle, encode_removed, encode_vehicle
 from .vehicle import (
@@ -25,6 +27,8 @@ from .vehicle import (
     KEY_NEW,
     KEY_PROBLEM,
     Removed,
+    VehicleEvent,
+    VehicleEventType,
     VehicleState,
     not_older,
 )
@@ -59,6 +63,8 @@ class VehicleStore:
             hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}", private=True
         )
         self.vehicles: dict[str, VehicleState] = {}
+        # Battery % below which a `low_battery` event fires (the entry's option).
+        self.low_battery: float = DEFAULT_LOW_BATTERY
         self._removed: dict[str, Removed] = {}
         self._listeners: dict[tuple[str | None, str], list[Listener]] = {}
 
@@ -115,13 +121,18 @@ class VehicleStore:
 
     @callback
     def _notify(self, vehicle: VehicleState, changed: set[str]) -> None:
-        # Devices first, then new entities, then the entities that changed.
-        for key in (KEY_INFO, KEY_NEW, *changed - {KEY_INFO, KEY_NEW}):
-            if key not in changed:
-                continue
-            for scope in (vehicle.vehicle_id, None):
-                for listener in tuple(self._listeners.get((scope, key), ())):
-                    listener(vehicle, changed)
+        # Devices first, then new entities, then the entities that changed. An
+        # entity added meanwhile does not hear this delivery: it was made from it.
+        listeners = [
+            listener
+            for key in (KEY_INFO, KEY_NEW, *changed - {KEY_INFO, KEY_NEW})
+            if key in changed
+            for scope in (vehicle.vehicle_id, None)
+            for listener in self._listeners.get((scope, key), ())
+        ]
+        for listener in listeners:
+            listener(vehicle, changed)
+        vehicle.events, vehicle.battery_change = (), None
 
     @callback
     def async_add_vehicle(self, info: VehicleInfo) -> None:
@@ -235,7 +246,9 @@ class VehicleStore:
             if outcome is not Outcome.APPLIED or vehicle is None:
                 continue
             changed |= self._delivered(vehicle, delivery)
-            changed |= vehicle.merge(report.readings, _order_time(delivery))
+            changed |= vehicle.merge(
+                report.readings, _order_time(delivery), self.low_battery
+            )
             self._notify(vehicle, changed)
         return outcomes
 
@@ -281,6 +294,9 @@ class VehicleStore:
             not_older(at, last_at) and (at is None or at != last_at)
         ):
             vehicle.last_event = (event.event_type, at)
-            changed.add(KEY_CHARGING_EVENT)
+            kind = VehicleEventType(event.event_type.value)
+            if vehicle.fires(kind, at, event_based=True):
+                vehicle.events = (VehicleEvent(kind, vehicle.battery_level, at),)
+                changed.add(KEY_CHARGING_EVENT)
         self._notify(vehicle, changed)
         return outcome

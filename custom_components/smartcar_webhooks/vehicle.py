@@ -2,7 +2,10 @@
 
 Among good values the newest the car recorded wins; a field is unavailable
 while the latest *delivered* reading for it is an error; a missing time never
-beats a present one.
+beats a present one. A good value that wins and differs from the one before
+is a transition, and some transitions are events (plugged in, charging
+started, battery low): only a delivery's winning values make them, so a
+duplicate, a late reading or a restored state never does.
 """
 
 from __future__ import annotations
@@ -10,10 +13,13 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import cast
 
 from .smartcar import (
     ChargingEventType,
+    ChargingState,
     ErrorState,
     Field,
     FieldError,
@@ -52,9 +58,53 @@ def concerns_us(error: VehicleError) -> bool:
 KEY_LAST_UPDATE = "last_update"
 KEY_LAST_DELIVERY = "last_delivery"
 KEY_PROBLEM = "problem"
-KEY_CHARGING_EVENT = "charging_event"
+KEY_CHARGING_EVENT = "charging_event"  # the delivery made events (kept for upgrades)
 KEY_INFO = "info"  # make, model or year changed (or a new vehicle)
 KEY_NEW = "new"  # a new vehicle, or a field with its first good value
+# A charging event both a 2.0 eventBased webhook and the data report fires once
+# when their car times are this close: dynamic data follow a change within 30 min.
+DOUBLE_EVENT_WINDOW = timedelta(hours=1)
+
+
+class VehicleEventType(StrEnum):
+    """Something that happened to a vehicle, as its event entity fires it."""
+
+    PLUGGED_IN = "plugged_in"
+    UNPLUGGED = "unplugged"
+    CHARGING_STARTED = "charging_started"
+    CHARGING_STOPPED = "charging_stopped"
+    CHARGING_COMPLETED = "charging_completed"
+    LOW_BATTERY = "low_battery"
+
+
+CHARGING_EVENTS = frozenset(
+    {
+        VehicleEventType.CHARGING_STARTED,
+        VehicleEventType.CHARGING_STOPPED,
+        VehicleEventType.CHARGING_COMPLETED,
+    }
+)
+# Events of one delivery with the same car time: plugged in, then charging
+# starts; charging stops, then unplugged.
+_RANK = {
+    VehicleEventType.PLUGGED_IN: 0,
+    VehicleEventType.CHARGING_STARTED: 1,
+    VehicleEventType.CHARGING_STOPPED: 2,
+    VehicleEventType.CHARGING_COMPLETED: 2,
+    VehicleEventType.LOW_BATTERY: 3,
+    VehicleEventType.UNPLUGGED: 4,
+}
+_NO_TIME = datetime.min.replace(tzinfo=UTC)
+_EVENT_FIELDS = frozenset({Field.PLUGGED_IN, Field.CHARGING, Field.BATTERY_LEVEL})
+
+
+@dataclass(frozen=True, slots=True)
+class VehicleEvent:
+    """One event: its type, the battery level then, and the car's time of it."""
+
+    type: VehicleEventType
+    battery_level: float | None
+    car_time: datetime | None
 
 
 def not_older(candidate: datetime | None, current: datetime | None) -> bool:
@@ -97,6 +147,15 @@ class VehicleState:
     last_delivery: datetime | None = None
     newest_sent: datetime | None = None
     last_event: tuple[ChargingEventType, datetime | None] | None = None
+    # Per charging event type, the car time of the last one fired and whether a
+    # 2.0 eventBased webhook sent it: the other source's report of it is dropped.
+    charging_fired: dict[VehicleEventType, tuple[datetime | None, bool]] = field(
+        default_factory=dict
+    )
+    # What the delivery being applied did, for its listeners; never stored, so
+    # a restart fires nothing: its events, and the battery level's change.
+    events: tuple[VehicleEvent, ...] = ()
+    battery_change: tuple[float, float] | None = None
 
     def value(self, key: Field) -> Value | None:
         """The field's value while it is available."""
@@ -107,6 +166,12 @@ class VehicleState:
         """Whether the car ever reported a good value for the field."""
         state = self.fields.get(key)
         return state is not None and state.value is not None
+
+    @property
+    def battery_level(self) -> float | None:
+        """The battery level in % while it is available."""
+        value = self.value(Field.BATTERY_LEVEL)
+        return value if isinstance(value, float) else None
 
     @property
     def active_errors(self) -> list[VehicleError]:
@@ -145,10 +210,18 @@ class VehicleState:
         )
 
     def merge(
-        self, readings: Iterable[Reading], delivered_at: datetime | None
+        self,
+        readings: Iterable[Reading],
+        delivered_at: datetime | None,
+        low_battery: float | None = None,
     ) -> set[str]:
-        """Merge one delivery's readings; return the keys whose state changed."""
+        """Merge one delivery's readings; return the keys whose state changed.
+
+        Transitions of the plug, charging and (below `low_battery`) the battery
+        become `events`.
+        """
         changed: set[str] = set()
+        moved: list[tuple[Field, Value, Value, datetime | None]] = []
         for reading in readings:
             state = self.fields.get(reading.field)
             if state is None:
@@ -163,7 +236,15 @@ class VehicleState:
                     state.error, state.error_at = reading.error, delivered_at
             else:
                 if first or not_older(reading.recorded_at, state.recorded_at):
-                    state.value, state.recorded_at = reading.value, reading.recorded_at
+                    old, new = state.value, reading.value
+                    state.value, state.recorded_at = new, reading.recorded_at
+                    if (
+                        reading.field in _EVENT_FIELDS
+                        and old is not None
+                        and new is not None
+                        and old != new
+                    ):
+                        moved.append((reading.field, old, new, reading.recorded_at))
                     if reading.recorded_at is not None and not_older(
                         reading.recorded_at, self.last_update
                     ):
@@ -182,7 +263,65 @@ class VehicleState:
                     changed.add(KEY_NEW)
             if state.error != had_error:
                 changed.add(KEY_PROBLEM)
+        if moved and self._derive_events(moved, low_battery):
+            changed.add(KEY_CHARGING_EVENT)
         return changed
+
+    def _derive_events(
+        self,
+        moved: list[tuple[Field, Value, Value, datetime | None]],
+        low_battery: float | None,
+    ) -> bool:
+        """Turn a delivery's transitions into events; whether there are any."""
+        events: list[VehicleEvent] = []
+        battery = self.battery_level
+        for key, old, new, at in moved:
+            if key is Field.BATTERY_LEVEL:
+                before, after = cast(float, old), cast(float, new)  # levels are floats
+                self.battery_change = (before, after)
+                if low_battery is None or not before >= low_battery > after:
+                    continue
+                kind = VehicleEventType.LOW_BATTERY
+            elif key is Field.PLUGGED_IN:
+                kind = (
+                    VehicleEventType.PLUGGED_IN if new else VehicleEventType.UNPLUGGED
+                )
+            else:  # charging
+                kind = (
+                    VehicleEventType.CHARGING_STARTED
+                    if new
+                    else VehicleEventType.CHARGING_COMPLETED
+                    if self.value(Field.CHARGING_STATE) is ChargingState.FULLY_CHARGED
+                    else VehicleEventType.CHARGING_STOPPED
+                )
+            if self.fires(kind, at, event_based=False):
+                events.append(VehicleEvent(kind, battery, at))
+        events.sort(key=lambda event: (event.car_time or _NO_TIME, _RANK[event.type]))
+        self.events += tuple(events)
+        return bool(events)
+
+    def fires(
+        self, kind: VehicleEventType, at: datetime | None, *, event_based: bool
+    ) -> bool:
+        """Whether an event fires: not when the other source fired it already.
+
+        A car may send a 2.0 eventBased CHARGING_STARTED and data showing the
+        same start; the first to arrive fires, the other is dropped when their
+        car times are within `DOUBLE_EVENT_WINDOW`.
+        """
+        if kind not in CHARGING_EVENTS:
+            return True
+        last = self.charging_fired.get(kind)
+        if (
+            last is not None
+            and last[1] is not event_based
+            and last[0] is not None
+            and at is not None
+            and abs(at - last[0]) <= DOUBLE_EVENT_WINDOW
+        ):
+            return False
+        self.charging_fired[kind] = (at, event_based)
+        return True
 
 
 @dataclass(frozen=True, slots=True)

@@ -479,7 +479,7 @@ async def test_last_update_is_a_diagnostic_timestamp_of_newest_reading(
     assert state.attributes["device_class"] == "timestamp"
 
 
-# --- problems and charging events -------------------------------------------------
+# --- problems and charging events (more in test_events.py) -------------------------------------------------
 
 
 async def test_vehicle_error_turns_problem_on_with_errors(
@@ -590,45 +590,6 @@ async def test_resolving_one_error_keeps_problem_on(
     problem = _state(hass, "binary_sensor", V4, "problem")
     assert problem.state == STATE_ON
     assert [error["type"] for error in problem.attributes["errors"]] == ["PERMISSION"]
-
-
-async def test_charging_event_creates_event_entity_and_fires(
-    hass: HomeAssistant, setup_entry: MockConfigEntry, post_delivery: PostDelivery
-) -> None:
-    await post_delivery(load_fixture("v2_dynamic.json"))
-    assert not _has_entity(hass, "event", V1, "charging_event")
-
-    await post_delivery(load_fixture("v2_event_based.json"))
-
-    event = _state(hass, "event", V1, "charging_event")
-    assert event.attributes["event_type"] == "charging_started"
-    assert event.attributes["event_types"] == [
-        "charging_started",
-        "charging_stopped",
-        "charging_completed",
-    ]
-    assert event.state not in (STATE_UNKNOWN, STATE_UNAVAILABLE)
-
-
-async def test_next_charging_event_fires_its_type(
-    hass: HomeAssistant,
-    setup_entry: MockConfigEntry,
-    post_delivery: PostDelivery,
-    freezer: FrozenDateTimeFactory,
-) -> None:
-    await post_delivery(load_fixture("v2_event_based.json"))
-    first = _state(hass, "event", V1, "charging_event")
-    completed = copy.deepcopy(load_fixture("v2_event_based.json"))
-    completed["payload"]["eventId"] = "completed-event"
-    completed["payload"]["eventType"] = "CHARGING_COMPLETED"
-    completed["payload"]["eventTime"] = "2025-12-10T19:05:00.000Z"
-    freezer.tick(timedelta(minutes=5))
-
-    await post_delivery(completed)
-
-    event = _state(hass, "event", V1, "charging_event")
-    assert event.attributes["event_type"] == "charging_completed"
-    assert event.state != first.state
 
 
 async def test_charging_event_of_unknown_vehicle_creates_its_device(
@@ -746,20 +707,6 @@ async def test_reload_restores_values_and_keeps_newest_wins(
     signal["meta"]["oemUpdatedAt"] -= 3_600_000
     await post_delivery(older)
     assert _state(hass, "sensor", V4, "battery_level").state == "67.0"
-
-
-async def test_reload_keeps_charging_event_entity_without_refiring(
-    hass: HomeAssistant, setup_entry: MockConfigEntry, post_delivery: PostDelivery
-) -> None:
-    await post_delivery(load_fixture("v2_event_based.json"))
-    before = _state(hass, "event", V1, "charging_event")
-
-    assert await hass.config_entries.async_reload(setup_entry.entry_id)
-    await hass.async_block_till_done()
-
-    after = _state(hass, "event", V1, "charging_event")
-    assert after.state == before.state
-    assert after.attributes["event_type"] == "charging_started"
 
 
 async def test_removed_vehicle_comes_back_with_entities_on_next_delivery(

@@ -196,9 +196,12 @@ async def test_reauth_of_an_entry_with_control_keeps_it_by_default(
 async def open_options(
     hass: HomeAssistant, entry: MockConfigEntry, aioclient_mock: AiohttpClientMocker
 ) -> Any:
-    """The options form, with the Kia subscribed."""
+    """The options' vehicles form, with the Kia subscribed."""
     mock_smartcar(aioclient_mock)
     result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": "vehicles"}
+    )
     assert result["type"] is FlowResultType.FORM
     return result
 

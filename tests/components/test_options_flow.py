@@ -10,7 +10,7 @@ from homeassistant.components.application_credentials import (
     ClientCredential,
     async_import_client_credential,
 )
-from homeassistant.config_entries import SOURCE_REAUTH
+from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.const import CONF_TOKEN
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
@@ -22,6 +22,7 @@ from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClien
 
 from custom_components.smartcar_webhooks.config_flow import SmartcarWebhooksConfigFlow
 from custom_components.smartcar_webhooks.const import (
+    CONF_LOW_BATTERY,
     CONF_MANAGEMENT_TOKEN,
     CONF_SMARTCAR_WEBHOOK_ID,
     CONF_VEHICLES,
@@ -92,9 +93,18 @@ async def entry(hass: HomeAssistant, entry_data: dict[str, Any]) -> MockConfigEn
     return entry
 
 
+async def open_vehicles(hass: HomeAssistant, entry: MockConfigEntry) -> Any:
+    """Open the options and choose the vehicles."""
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    assert result["type"] is FlowResultType.MENU
+    return await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": "vehicles"}
+    )
+
+
 async def submit(hass: HomeAssistant, entry: MockConfigEntry, picked: list[str]) -> Any:
     """Open the options and submit a vehicle selection."""
-    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await open_vehicles(hass, entry)
     assert result["type"] is FlowResultType.FORM
     return await hass.config_entries.options.async_configure(
         result["flow_id"], {CONF_VEHICLES: picked}
@@ -110,19 +120,86 @@ def add_device(hass: HomeAssistant, entry: MockConfigEntry, vehicle_id: str) -> 
     )
 
 
-async def test_only_connect_entries_have_options(hass: HomeAssistant) -> None:
-    webhook_only = MockConfigEntry(
-        domain=DOMAIN,
-        data={
-            key: value
-            for key, value in connect_entry_data().items()
-            if key not in ("auth_implementation", CONF_TOKEN)
-        },
-    )
+def _webhook_only_data() -> dict[str, Any]:
+    return {
+        key: value
+        for key, value in connect_entry_data().items()
+        if key not in ("auth_implementation", CONF_TOKEN)
+    }
+
+
+async def test_every_entry_has_options(hass: HomeAssistant) -> None:
+    webhook_only = MockConfigEntry(domain=DOMAIN, data=_webhook_only_data())
     connect = MockConfigEntry(domain=DOMAIN, data=connect_entry_data())
 
-    assert not SmartcarWebhooksConfigFlow.async_supports_options_flow(webhook_only)
+    assert SmartcarWebhooksConfigFlow.async_supports_options_flow(webhook_only)
     assert SmartcarWebhooksConfigFlow.async_supports_options_flow(connect)
+
+
+async def test_connect_entry_chooses_vehicles_or_the_threshold(
+    hass: HomeAssistant, entry: MockConfigEntry
+) -> None:
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+
+    assert result["type"] is FlowResultType.MENU
+    assert result["menu_options"] == ["vehicles", "low_battery"]
+
+
+async def test_webhook_only_entry_opens_on_the_threshold_at_its_default(
+    hass: HomeAssistant,
+) -> None:
+    webhook_only = MockConfigEntry(domain=DOMAIN, data=_webhook_only_data())
+    webhook_only.add_to_hass(hass)
+
+    result = await hass.config_entries.options.async_init(webhook_only.entry_id)
+
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "low_battery"
+    (key,) = result["data_schema"].schema
+    assert key.description == {"suggested_value": 20}
+
+
+async def test_threshold_is_saved_and_keeps_other_options(
+    hass: HomeAssistant, entry: MockConfigEntry
+) -> None:
+    hass.config_entries.async_update_entry(entry, options={"other": True})
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": "low_battery"}
+    )
+
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_LOW_BATTERY: 35.0}
+    )
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert entry.options == {"other": True, CONF_LOW_BATTERY: 35}
+    assert entry.state is ConfigEntryState.LOADED
+
+
+async def test_threshold_form_shows_the_saved_threshold(
+    hass: HomeAssistant, entry: MockConfigEntry
+) -> None:
+    hass.config_entries.async_update_entry(entry, options={CONF_LOW_BATTERY: 35})
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": "low_battery"}
+    )
+
+    (key,) = result["data_schema"].schema
+    assert key.description == {"suggested_value": 35}
+
+
+async def test_vehicle_changes_keep_the_threshold(
+    hass: HomeAssistant, entry: MockConfigEntry, aioclient_mock: AiohttpClientMocker
+) -> None:
+    mock_smartcar(aioclient_mock)
+    hass.config_entries.async_update_entry(entry, options={CONF_LOW_BATTERY: 35})
+
+    await submit(hass, entry, [KIA, POLESTAR])
+
+    assert entry.options == {CONF_LOW_BATTERY: 35}
 
 
 async def test_options_list_the_users_vehicles_with_subscribed_ones_selected(
@@ -130,10 +207,10 @@ async def test_options_list_the_users_vehicles_with_subscribed_ones_selected(
 ) -> None:
     mock_smartcar(aioclient_mock)
 
-    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await open_vehicles(hass, entry)
 
     assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "init"
+    assert result["step_id"] == "vehicles"
     assert select_options(result) == {
         KIA: KIA_LABEL,
         POLESTAR: POLESTAR_LABEL,
@@ -148,7 +225,7 @@ async def test_vehicle_known_from_deliveries_is_selected_too(
     mock_smartcar(aioclient_mock)
     add_device(hass, entry, VW)
 
-    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await open_vehicles(hass, entry)
 
     assert sorted(select_default(result)) == sorted([KIA, VW])
 
@@ -359,7 +436,7 @@ async def test_expired_token_is_refreshed_and_stored_before_listing(
     )
     mock_smartcar(aioclient_mock)
 
-    await hass.config_entries.options.async_init(entry.entry_id)
+    await open_vehicles(hass, entry)
 
     assert {
         headers["Authorization"] for _url, headers in api_calls(aioclient_mock, "GET")
@@ -379,7 +456,7 @@ async def test_refused_refresh_aborts_and_starts_reauth(
     entry.add_to_hass(hass)
     aioclient_mock.post(OAUTH2_TOKEN, status=400, json={"error": "invalid_grant"})
 
-    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await open_vehicles(hass, entry)
     await hass.async_block_till_done()
 
     assert result["type"] is FlowResultType.ABORT
@@ -397,7 +474,7 @@ async def test_refresh_server_error_aborts_cannot_connect(
     entry.add_to_hass(hass)
     aioclient_mock.post(OAUTH2_TOKEN, status=500)
 
-    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await open_vehicles(hass, entry)
     await hass.async_block_till_done()
 
     assert result["type"] is FlowResultType.ABORT
@@ -420,7 +497,7 @@ async def test_unavailable_credentials_abort_cannot_connect(
         hass, "cloud", provider_down
     )
 
-    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await open_vehicles(hass, entry)
 
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "cannot_connect"
@@ -435,7 +512,7 @@ async def test_removed_credentials_abort_missing_credentials(
     )
     entry.add_to_hass(hass)
 
-    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await open_vehicles(hass, entry)
 
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "missing_credentials"
@@ -460,7 +537,7 @@ async def test_vehicle_list_error_aborts(
 ) -> None:
     aioclient_mock.get(f"{API}/vehicles", **answer)
 
-    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await open_vehicles(hass, entry)
 
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == reason

@@ -21,6 +21,7 @@ from pytest_homeassistant_custom_component.common import (
 
 from custom_components.smartcar_webhooks.const import DOMAIN
 from custom_components.smartcar_webhooks.smartcar import sign_body
+from tests.components.deliveries import v4_state
 from tests.conftest import MANAGEMENT_TOKEN, WEBHOOK_ID, load_fixture
 
 DELIVERIES = (
@@ -101,4 +102,44 @@ async def test_restart_then_resend_changes_no_state_and_fires_no_event(
             assert await _post(restarted, copy.deepcopy(load_fixture(name))) == 200
 
         assert changes == []
+        await restarted.async_stop(force=True)
+
+
+@pytest.mark.parametrize("expected_lingering_timers", [True])
+async def test_restart_fires_nothing_and_the_next_change_fires_once(
+    hass: HomeAssistant, hass_storage: dict[str, Any], config_entry: MockConfigEntry
+) -> None:
+    await _start(hass, config_entry)
+    assert await _post(hass, v4_state(1, 0, plugged=False)) == 200
+    assert await _post(hass, v4_state(2, 10, plugged=True)) == 200
+    (fired_before,) = (s for s in _ours(hass).values() if s.domain == "event")
+    await restore_state.async_get(hass).async_dump_states()
+    await hass.async_stop(force=True)
+
+    async with async_test_home_assistant() as restarted:
+        restarted.data.pop(DATA_CUSTOM_COMPONENTS)
+        await restore_state.async_load(restarted)
+        shown: list[tuple[str, str]] = []
+
+        def collect(event: Event[Any]) -> None:
+            if event.data["entity_id"] == fired_before.entity_id:
+                new = event.data["new_state"]
+                shown.append((new.state, new.attributes.get("event_type")))
+
+        restarted.bus.async_listen(EVENT_STATE_CHANGED, collect)
+        entry = MockConfigEntry(
+            domain=DOMAIN,
+            entry_id=config_entry.entry_id,
+            title=config_entry.title,
+            unique_id=config_entry.unique_id,
+            data=dict(config_entry.data),
+        )
+        await _start(restarted, entry)
+        assert await _post(restarted, v4_state(2, 10, plugged=True)) == 200
+        # Only the restored state: the event fired before the restart.
+        assert shown == [(fired_before.state, "plugged_in")]
+
+        assert await _post(restarted, v4_state(3, 20, plugged=False)) == 200
+
+        assert [event_type for _state, event_type in shown[1:]] == ["unplugged"]
         await restarted.async_stop(force=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from typing import Any
 
 from homeassistant.core import HomeAssistant
@@ -33,6 +34,7 @@ from custom_components.smartcar_webhooks.store import (
     VehicleStore,
 )
 from custom_components.smartcar_webhooks.vehicle import (
+    DOUBLE_EVENT_WINDOW,
     KEY_CHARGING_EVENT,
     KEY_INFO,
     KEY_LAST_DELIVERY,
@@ -41,6 +43,8 @@ from custom_components.smartcar_webhooks.vehicle import (
     KEY_PROBLEM,
     RECENT_DELIVERIES,
     STALE_AFTER,
+    VehicleEvent,
+    VehicleEventType,
     VehicleState,
 )
 
@@ -271,6 +275,92 @@ def test_unavailable_exactly_while_the_latest_delivery_was_an_error(
     assert (vehicle.value(BATTERY) is not None) == deliveries[-1]
 
 
+# --- merge: derived events ---------------------------------------------------------
+
+PLUG = Field.PLUGGED_IN
+
+
+def test_first_value_is_no_transition() -> None:
+    vehicle = _vehicle()
+
+    changed = vehicle.merge([_good(True, T0, PLUG)], _at(1))
+
+    assert vehicle.events == ()
+    assert KEY_CHARGING_EVENT not in changed
+
+
+def test_changed_winning_value_is_an_event_with_its_car_time() -> None:
+    vehicle = _vehicle()
+    vehicle.merge([_good(False, T0, PLUG), _good(70.0, T0)], _at(1))
+
+    changed = vehicle.merge([_good(True, _at(5), PLUG)], _at(6))
+
+    assert vehicle.events == (VehicleEvent(VehicleEventType.PLUGGED_IN, 70.0, _at(5)),)
+    assert KEY_CHARGING_EVENT in changed
+
+
+def test_low_battery_needs_a_threshold() -> None:
+    vehicle = _vehicle()
+    vehicle.merge([_good(30.0, T0)], _at(1))
+
+    vehicle.merge([_good(10.0, _at(5))], _at(6))
+
+    assert vehicle.events == ()
+
+
+def test_battery_reaching_the_threshold_is_not_below_it() -> None:
+    vehicle = _vehicle()
+    vehicle.merge([_good(30.0, T0)], _at(1), 20.0)
+
+    vehicle.merge([_good(20.0, _at(5))], _at(6), 20.0)
+
+    assert vehicle.events == ()
+
+
+@given(
+    st.lists(
+        st.tuples(st.integers(min_value=0, max_value=10_000), st.booleans()),
+        min_size=1,
+        max_size=10,
+        unique_by=lambda item: item[0],
+    ),
+    st.randoms(use_true_random=False),
+)
+def test_plug_events_alternate_in_any_arrival_order(
+    readings: list[tuple[int, bool]], order: Any
+) -> None:
+    arrival = list(readings)
+    order.shuffle(arrival)
+    vehicle = _vehicle()
+    fired: list[VehicleEventType] = []
+
+    for index, (minutes, plugged) in enumerate(arrival):
+        vehicle.merge([_good(plugged, _at(minutes), PLUG)], _at(20_000 + index))
+        fired += [event.type for event in vehicle.events]
+        vehicle.events = ()
+
+    assert all(a != b for a, b in pairwise(fired))
+    assert len(fired) <= len(readings) - 1
+
+
+def test_charging_event_within_the_window_of_the_other_source_is_dropped() -> None:
+    vehicle = _vehicle()
+    started = VehicleEventType.CHARGING_STARTED
+
+    assert vehicle.fires(started, T0, event_based=True)
+    assert not vehicle.fires(started, T0 + DOUBLE_EVENT_WINDOW, event_based=False)
+    assert vehicle.fires(started, _at(1), event_based=True)
+
+
+def test_charging_event_outside_the_window_or_without_time_fires() -> None:
+    vehicle = _vehicle()
+    stopped = VehicleEventType.CHARGING_STOPPED
+    vehicle.fires(stopped, T0, event_based=False)
+
+    assert vehicle.fires(stopped, None, event_based=True)
+    assert vehicle.fires(stopped, T0 + 2 * DOUBLE_EVENT_WINDOW, event_based=False)
+
+
 # --- the store ---------------------------------------------------------------------
 
 
@@ -449,6 +539,20 @@ async def test_the_same_charging_event_under_a_new_id_fires_nothing(
     assert fired == []
 
 
+async def test_events_are_only_there_while_listeners_hear_the_delivery(
+    store: VehicleStore,
+) -> None:
+    heard: list[tuple[VehicleEvent, ...]] = []
+    store.async_listen(
+        lambda vehicle, _changed: heard.append(vehicle.events), KEY_CHARGING_EVENT
+    )
+
+    store.async_apply(_event(ChargingEventType.CHARGING_STARTED, _at(10)))
+
+    assert [event.type for event in heard[0]] == [VehicleEventType.CHARGING_STARTED]
+    assert store.vehicles[VEHICLE].events == ()
+
+
 async def test_first_charging_event_of_a_known_vehicle_announces_a_new_entity(
     store: VehicleStore,
 ) -> None:
@@ -553,6 +657,8 @@ async def test_store_without_saved_state_says_so(hass: HomeAssistant) -> None:
         {"errors": [{"type": None}]},
         {"make": 3},
         {"last_event": ["warp", None]},
+        {"charging_fired": {"warp": [None, True]}},
+        {"charging_fired": {"charging_started": ["not a time", True]}},
     ],
 )
 def test_unreadable_stored_vehicle_is_skipped(damage: dict[str, Any]) -> None:
@@ -560,6 +666,16 @@ def test_unreadable_stored_vehicle_is_skipped(damage: dict[str, Any]) -> None:
     vehicle.merge([_good(70.0, T0)], _at(1))
 
     assert decode_vehicle(VEHICLE, {**encode_vehicle(vehicle), **damage}) is None
+
+
+def test_vehicle_stored_before_derived_events_loads() -> None:
+    raw = encode_vehicle(_vehicle())
+    del raw["charging_fired"]
+
+    decoded = decode_vehicle(VEHICLE, raw)
+
+    assert decoded is not None
+    assert decoded.charging_fired == {}
 
 
 def test_stored_field_of_an_unknown_key_is_left_out() -> None:

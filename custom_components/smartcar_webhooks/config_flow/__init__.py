@@ -7,7 +7,7 @@ handler is made of parts with one job each:
 - `sign_in`: Smartcar Connect (OAuth) and reauth;
 - `subscribe`: picking vehicles and subscribing them (`vehicles`);
 - `reconfigure`: a new management token;
-- `options`: subscribing and unsubscribing vehicles later.
+- `options`: the low-battery threshold, and subscribing and unsubscribing vehicles later.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from __future__ import annotations
 from homeassistant.config_entries import ConfigEntry, OptionsFlow
 from homeassistant.core import callback
 
-from ..connect import has_connect
 from ..const import DOMAIN
 from .options import SmartcarOptionsFlow
 from .reconfigure import ReconfigureSteps
@@ -32,14 +31,8 @@ class SmartcarWebhooksConfigFlow(
     @staticmethod
     @callback
     def async_get_options_flow(config_entry: ConfigEntry) -> OptionsFlow:
-        """Add or remove vehicles."""
+        """Every entry: the low-battery threshold; Connect entries: vehicles too."""
         return SmartcarOptionsFlow()
-
-    @classmethod
-    @callback
-    def async_supports_options_flow(cls, config_entry: ConfigEntry) -> bool:
-        """Vehicles are managed only for entries signed in with Connect."""
-        return has_connect(config_entry)
 
 
 __all__ = ["SmartcarOptionsFlow", "SmartcarWebhooksConfigFlow"]

@@ -1,6 +1,8 @@
-"""Options of a Connect entry: vehicles, the control permissions, the fallback update.
+"""Options: the low-battery threshold of every entry; a Connect entry's vehicles.
 
-Changing whether Home Assistant may control the car starts a new sign-in
+A Connect entry first chooses between its vehicles (with the control
+permissions and the fallback update) and the threshold, so that changing the
+threshold never waits for Smartcar. Changing whether Home Assistant may control the car starts a new sign-in
 (reauth) asking for the chosen permissions; the fallback update is an option
 the controller reads when it looks for silent vehicles.
 
@@ -43,16 +45,19 @@ from ..connect import (
     async_subscribe,
     async_unsubscribe,
     grants_control,
+    has_connect,
     known_vehicle_ids,
     smartcar_client,
 )
 from ..const import (
     CONF_CONTROL,
     CONF_FALLBACK_HOURS,
+    CONF_LOW_BATTERY,
     CONF_SMARTCAR_WEBHOOK_ID,
     CONF_VEHICLES,
     DOMAIN,
 )
+from ..device import low_battery
 from ..smartcar import SmartcarError, is_webhook_id
 from .vehicles import (
     CONF_SELECTED,
@@ -68,6 +73,19 @@ from .vehicles import (
 
 # Up to a week; 0 turns the fallback update off.
 MAX_FALLBACK_HOURS = 168
+LOW_BATTERY_SCHEMA = probatio.Schema(
+    {
+        probatio.Required(CONF_LOW_BATTERY): NumberSelector(
+            NumberSelectorConfig(
+                min=1,
+                max=99,
+                step=1,
+                unit_of_measurement="%",
+                mode=NumberSelectorMode.SLIDER,
+            )
+        )
+    }
+)
 
 
 def settings_schema(control: bool, hours: int) -> dict[probatio.Marker, object]:
@@ -87,7 +105,7 @@ def settings_schema(control: bool, hours: int) -> dict[probatio.Marker, object]:
 
 
 class SmartcarOptionsFlow(OptionsFlow):
-    """Add or remove vehicles: subscribe or unsubscribe them."""
+    """The low-battery threshold; a Connect entry's vehicles and their settings."""
 
     def __init__(self) -> None:
         """Nothing fetched yet."""
@@ -98,6 +116,33 @@ class SmartcarOptionsFlow(OptionsFlow):
         self._options: dict[str, Any] = {}
 
     async def async_step_init(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """A Connect entry chooses; a webhook-only one has only the threshold."""
+        if has_connect(self.config_entry):
+            return self.async_show_menu(
+                step_id="init", menu_options=["vehicles", "low_battery"]
+            )
+        return await self.async_step_low_battery()
+
+    async def async_step_low_battery(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """The battery level below which the car's battery counts as low."""
+        entry = self.config_entry
+        if user_input is not None:
+            level = int(user_input[CONF_LOW_BATTERY])
+            return self.async_create_entry(
+                data={**entry.options, CONF_LOW_BATTERY: level}
+            )
+        return self.async_show_form(
+            step_id="low_battery",
+            data_schema=self.add_suggested_values_to_schema(
+                LOW_BATTERY_SCHEMA, {CONF_LOW_BATTERY: round(low_battery(entry))}
+            ),
+        )
+
+    async def async_step_vehicles(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """List the user's vehicles with the subscribed ones selected."""
@@ -121,7 +166,7 @@ class SmartcarOptionsFlow(OptionsFlow):
         self._current = known_vehicle_ids(self.hass, entry) & set(labels)
         if user_input is None:
             return self.async_show_form(
-                step_id="init",
+                step_id="vehicles",
                 data_schema=vehicles_schema(labels, sorted(self._current)).extend(
                     settings_schema(
                         grants_control(entry),
