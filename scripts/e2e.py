@@ -674,22 +674,26 @@ class Run:
     async def options(
         self, ha: HomeAssistant, sim: Simulator, entry_id: str, vehicles: list[str]
     ) -> None:
-        """Configure: select exactly `vehicles`."""
-        result = await ha.request(
-            "POST", "/api/config/config_entries/options/flow", {"handler": entry_id}
-        )
+        """Configure: select exactly `vehicles` (through a menu, if there is one)."""
+        path = "/api/config/config_entries/options/flow"
+        result = await ha.request("POST", path, {"handler": entry_id})
+        for _ in range(5):
+            if result["type"] == "menu":
+                result = await ha.request(
+                    "POST", f"{path}/{result['flow_id']}", {"next_step_id": "vehicles"}
+                )
+            elif result["type"] == "form" and any(
+                field["name"] == "vehicles" for field in result["data_schema"]
+            ):
+                result = await ha.request(
+                    "POST", f"{path}/{result['flow_id']}", {"vehicles": vehicles}
+                )
+            else:
+                break
         self.checks.check(
-            result["type"] == "form",
-            "options show the vehicle form",
-            result.get("type"),
-        )
-        result = await ha.request(
-            "POST",
-            f"/api/config/config_entries/options/flow/{result['flow_id']}",
-            {"vehicles": vehicles},
-        )
-        self.checks.check(
-            result["type"] == "create_entry", "options saved", result.get("type")
+            result["type"] == "create_entry",
+            "options saved the vehicles",
+            (result.get("type"), result.get("step_id"), result.get("reason")),
         )
 
     # --- the browser ------------------------------------------------------------------
