@@ -180,6 +180,17 @@ class VehicleState:
         return state is not None and state.value is not None
 
     @property
+    def reported(self) -> bool:
+        """Whether the car ever reported a good value or an event.
+
+        A car subscribed through Connect is known before its first delivery,
+        but not what it reports.
+        """
+        return self.last_event is not None or any(
+            state.value is not None for state in self.fields.values()
+        )
+
+    @property
     def battery_level(self) -> float | None:
         """The battery level in % while it is available."""
         value = self.value(Field.BATTERY_LEVEL)
