@@ -11,8 +11,9 @@ own REST and WebSocket APIs:
   from the charging-finished blueprint are saved through the config API;
 - entities appear and follow the scenario (drive home, plug in, charge
   20 % -> 80 %, complete, unplug); duplicates, late retries and TEST
-  deliveries change nothing; the plug-in runs the automation once, with
-  the car's battery and time, and charge complete notifies once;
+  deliveries change nothing; a click on the device page's charging switch
+  starts the charge; the plug-in runs the automation once, with the car's
+  battery and time, and charge complete notifies once;
 - a restart keeps every state, and Smartcar re-sending every delivery
   afterwards changes no state, fires no event and runs no automation;
   plugging in again runs it again;
@@ -937,24 +938,56 @@ class Run:
                 return found
             await asyncio.sleep(0.1)
 
+    # --- controls in the frontend -----------------------------------------------------
+
     async def start_charging(
         self, ha: HomeAssistant, entities: Entities, vehicle_id: str
     ) -> None:
-        """Turn the charging switch on, as the UI does; the car reports charging."""
+        """Click the charging switch on the car's device page; the car reports charging."""
+        from playwright.async_api import Error as PlaywrightError  # noqa: PLC0415
+
+        from .browser import browser, logged_in_page  # noqa: PLC0415
+
         switch = entities.controls.get((vehicle_id, "charging"))
-        if not self.checks.check(switch is not None, "the car has a charging switch"):
+        device = await self.device(ha, vehicle_id)
+        if not self.checks.check(
+            switch is not None and device is not None, "the car has a charging switch"
+        ):
             return
-        await ha.request("POST", "/api/services/switch/turn_on", {"entity_id": switch})
+        assert device is not None
+        # The device page names the switch without the device's name.
+        shown = await ha.request("GET", f"/api/states/{switch}")
+        device_name = device["name_by_user"] or device["name"] or ""
+        name = (
+            shown["attributes"].get("friendly_name", "").removeprefix(device_name)
+        ).strip()
+        async with browser() as chromium:
+            page = await logged_in_page(chromium, self.base, ha.tokens)
+            await page.goto(f"{self.base}/config/devices/device/{device['id']}")
+            # Its row in the Controls card; the toggle's label differs by release.
+            toggle = (
+                page.locator("hui-toggle-entity-row")
+                .filter(has_text=name)
+                .locator("ha-switch")
+            )
+            try:
+                await toggle.click(timeout=20000)
+            except PlaywrightError as err:
+                await page.screenshot(path=str(self.work / "failed-switch.png"))
+                self.checks.check(
+                    False, "the device page shows the charging switch", err
+                )
+                return
         charging = entities.ids.get((vehicle_id, "charging"), "")
         state: dict[str, Any] | None = None
-        for _ in range(50):
+        for _ in range(150):
             state = await ha.request("GET", f"/api/states/{charging}", ok=False)
             if isinstance(state, dict) and state.get("state") == "on":
                 break
             await asyncio.sleep(0.1)
         self.checks.check(
             isinstance(state, dict) and state.get("state") == "on",
-            "the charging switch started a charge and the car reported charging",
+            "a click on the device page's charging switch started a charge and the car reported charging",
             state and state.get("state"),
         )
 
