@@ -24,6 +24,7 @@ from homeassistant.helpers.config_entry_oauth2_flow import (
 from homeassistant.helpers.event import async_track_time_interval
 
 from .const import (
+    API_BASE,
     CONF_MANAGEMENT_TOKEN,
     CONF_SCOPES,
     CONF_SMARTCAR_WEBHOOK_ID,
@@ -50,7 +51,7 @@ UNSUBSCRIBE_TIMEOUT = 20
 
 def smartcar_client(hass: HomeAssistant) -> SmartcarClient:
     """A Smartcar API client on Home Assistant's shared session."""
-    return SmartcarClient(async_get_clientsession(hass))
+    return SmartcarClient(async_get_clientsession(hass), api_base=API_BASE)
 
 
 # The credentials an entry signed in with are gone (removed, or storage restored);

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 import logging
+import os
 from typing import Final
 
 from homeassistant.const import Platform
@@ -49,8 +50,18 @@ ISSUE_BAD_SIGNATURES: Final = "bad_signatures"
 BAD_SIGNATURE_LIMIT: Final = 5
 BAD_SIGNATURE_SPAN: Final = timedelta(hours=1)
 
-OAUTH2_AUTHORIZE: Final = "https://connect.smartcar.com/oauth/authorize"
-OAUTH2_TOKEN: Final = "https://auth.smartcar.com/oauth/token"
+# Development only (scripts/develop, scripts/e2e point these at the local
+# Smartcar simulator); unset, the integration talks to Smartcar itself.
+OAUTH2_AUTHORIZE: Final = os.environ.get(
+    "SMARTCAR_WEBHOOKS_DEV_AUTHORIZE_URL",
+    "https://connect.smartcar.com/oauth/authorize",
+)
+OAUTH2_TOKEN: Final = os.environ.get(
+    "SMARTCAR_WEBHOOKS_DEV_TOKEN_URL", "https://auth.smartcar.com/oauth/token"
+)
+API_BASE: Final = os.environ.get(
+    "SMARTCAR_WEBHOOKS_DEV_API_URL", "https://api.smartcar.com"
+)
 OAUTH2_SCOPES: Final = (
     "read_vehicle_info",
     "read_battery",

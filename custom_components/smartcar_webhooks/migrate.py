@@ -121,7 +121,11 @@ def async_restored_state(hass: HomeAssistant, entry_id: str) -> dict[str, Any]:
         for domain, vehicle_id in device.identifiers:
             if domain == DOMAIN:
                 vehicles[vehicle_id] = VehicleState(vehicle_id, VehicleInfo(vehicle_id))
-    last_states = async_get(hass).last_states
+    restored = async_get(hass)
+    # 2026.11 looks stored states up by entity registry id; 2026.10 by entity id.
+    stored_state = getattr(restored, "async_get_stored_state", None) or (
+        restored.last_states.get
+    )
     registry = er.async_get(hass)
     fields: list[tuple[str, str, Field]] = []
     for registry_entry in er.async_entries_for_config_entry(registry, entry_id):
@@ -129,7 +133,7 @@ def async_restored_state(hass: HomeAssistant, entry_id: str) -> dict[str, Any]:
             vehicle_id = registry_entry.unique_id.removesuffix(f"_{key}")
             if vehicle_id == registry_entry.unique_id or vehicle_id not in vehicles:
                 continue
-            if (stored := last_states.get(registry_entry.entity_id)) is not None:
+            if (stored := stored_state(registry_entry.entity_id)) is not None:
                 _take(vehicles[vehicle_id], key, stored)
             if key in FIELD_KEYS:
                 fields.append((registry_entry.entity_id, vehicle_id, FIELD_KEYS[key]))

@@ -129,16 +129,21 @@ class SmartcarRuntime:
         )
         for vehicle in self.store.vehicles.values():
             self._update_device(vehicle, {KEY_INFO})
-        for vehicle_id, record in entry.data.get(CONF_VEHICLES, {}).items():
-            # Subscribed through Connect: the device exists before the first delivery.
-            self.store.async_add_vehicle(
-                VehicleInfo(
-                    vehicle_id,
-                    record.get("make"),
-                    record.get("model"),
-                    record.get("year"),
+        self._add_connect_vehicles()
+
+    @callback
+    def _add_connect_vehicles(self) -> None:
+        # Subscribed through Connect (set-up or options): a device at once.
+        for vehicle_id, record in self.entry.data.get(CONF_VEHICLES, {}).items():
+            if vehicle_id not in self.store.vehicles:
+                self.store.async_add_vehicle(
+                    VehicleInfo(
+                        vehicle_id,
+                        record.get("make"),
+                        record.get("model"),
+                        record.get("year"),
+                    )
                 )
-            )
 
     @callback
     def async_start(self) -> None:
@@ -176,8 +181,18 @@ class SmartcarRuntime:
 
     @callback
     def async_remove_vehicle(self, vehicle_id: str) -> None:
-        """The user removed a vehicle's device."""
+        """The user removed a vehicle's device (or unselected it in the options)."""
         self.store.async_remove_vehicle(vehicle_id)
+        if vehicle_id in (vehicles := self.entry.data.get(CONF_VEHICLES, {})):
+            self.hass.config_entries.async_update_entry(
+                self.entry,
+                data={
+                    **self.entry.data,
+                    CONF_VEHICLES: {
+                        k: v for k, v in vehicles.items() if k != vehicle_id
+                    },
+                },
+            )
 
     @callback
     def async_receive(self, delivery: Delivery) -> str:
@@ -266,8 +281,10 @@ class SmartcarRuntime:
     async def _async_entry_updated(
         self, _hass: HomeAssistant, entry: ConfigEntry
     ) -> None:
-        # A new threshold applies to the next delivery; no reload needed.
+        # A new threshold applies to the next delivery, a vehicle the options
+        # subscribed gets its device now; no reload needed.
         self.store.low_battery = low_battery(entry)
+        self._add_connect_vehicles()
 
     @callback
     def _notify_test_delivery(self) -> None:

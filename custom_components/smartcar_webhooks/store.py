@@ -18,7 +18,14 @@ from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.storage import Store
 
 from .const import DEFAULT_LOW_BATTERY, DOMAIN, LOGGER
-from .smartcar import ChargingEvent, DataDelivery, ErrorDelivery, Reading, VehicleInfo
+from .smartcar import (
+    ChargingEvent,
+    DataDelivery,
+    ErrorDelivery,
+    Reading,
+    VehicleInfo,
+    VehicleReport,
+)
 from .storage import decode_removed, decode_vehicle, encode_removed, encode_vehicle
 from .vehicle import (
     KEY_CHARGING_EVENT,
@@ -50,8 +57,26 @@ class Outcome(StrEnum):
 
 
 def _order_time(delivery: DataDelivery | ErrorDelivery) -> datetime:
-    """When a delivery was sent, else when it arrived: orders errors and values."""
+    """When a vehicle error was sent, else when it arrived."""
     return delivery.delivered_at or delivery.received_at
+
+
+def _report_time(delivery: DataDelivery, report: VehicleReport) -> datetime | None:
+    """What orders a report's errors against good values: when it was sent (4.0).
+
+    A 2.0 body does not say; the newest time its items carry stands in (when
+    Smartcar fetched them), so that a replay of an old body can never put an
+    error over a newer value. None when the body has no time at all: it never
+    beats one that has.
+    """
+    if delivery.delivered_at is not None:
+        return delivery.delivered_at
+    if report.fetched_at is not None:
+        return report.fetched_at
+    return max(
+        (r.recorded_at for r in report.readings if r.recorded_at is not None),
+        default=None,
+    )
 
 
 class VehicleStore:
@@ -247,7 +272,7 @@ class VehicleStore:
                 continue
             changed |= self._delivered(vehicle, delivery)
             changed |= vehicle.merge(
-                report.readings, _order_time(delivery), self.low_battery
+                report.readings, _report_time(delivery, report), self.low_battery
             )
             self._notify(vehicle, changed)
         return outcomes

@@ -302,7 +302,10 @@ async def test_failed_refresh_only_logs_a_warning(
     assert reauth_flows(hass, entry) == []
     assert entry.state is ConfigEntryState.LOADED
     assert [
-        record.message for record in caplog.records if record.levelno == logging.WARNING
+        record.message
+        for record in caplog.records
+        if record.levelno == logging.WARNING
+        and record.name.startswith("custom_components.smartcar_webhooks")
     ][-1] == "Could not refresh the Smartcar token; will try again"
 
 

@@ -217,10 +217,34 @@ async def test_tracker_whose_location_turns_into_an_error_is_unavailable(
     location = _v2_item(error, 0, "/location")
     location["code"] = 409
     location["body"] = {"type": "VEHICLE_STATE", "code": "ASLEEP"}
+    # The car recorded its battery after the position it had.
+    _v2_item(error, 0, "/battery")["headers"]["sc-data-age"] = (
+        "2025-12-14T08:10:00.000Z"
+    )
 
     await post_delivery(error)
 
     assert _state(hass, "device_tracker", V1, "location").state == STATE_UNAVAILABLE
+
+
+async def test_v2_error_in_a_body_older_than_the_value_changes_nothing(
+    hass: HomeAssistant, setup_entry: MockConfigEntry, post_delivery: PostDelivery
+) -> None:
+    """A 2.0 body has no delivery time: its newest car time orders its errors.
+
+    So a late retry (or a replay) of an old body cannot hide a newer position.
+    """
+    await post_delivery(load_fixture("v2_dynamic.json"))  # position of 08:05:30
+    old = copy.deepcopy(load_fixture("v2_dynamic.json"))
+    old["payload"]["vehicles"][0]["requestId"] = "older-body"
+    location = _v2_item(old, 0, "/location")
+    location["code"] = 409
+    location["body"] = {"type": "VEHICLE_STATE", "code": "ASLEEP"}
+    location["headers"] = {"sc-fetched-at": "2025-12-14T08:01:00.000Z"}  # rest 08:00
+
+    await post_delivery(old)
+
+    assert _state(hass, "device_tracker", V1, "location").state != STATE_UNAVAILABLE
 
 
 async def test_v4_tracker_has_heading_attribute(

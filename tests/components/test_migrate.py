@@ -225,12 +225,15 @@ async def test_good_reading_delivered_after_a_restored_error_ends_it(
     mock_restore_cache_with_extra_data(hass, RESTORED)
     await _setup(hass, config_entry)
 
-    await post_delivery(load_fixture("v2_dynamic.json"))  # range of 08:00
+    # The restored error was delivered at 09:00; this range at 10:00.
+    await post_delivery(
+        _v2_single(V1, "later", _battery_item(0.6, "2025-12-14T10:00:00Z", 250.0))
+    )
 
     range_entity = er.async_get(hass).async_get_entity_id(
         "sensor", DOMAIN, f"{V1}_range"
     )
-    assert float(hass.states.get(range_entity).state) == pytest.approx(312.5)
+    assert float(hass.states.get(range_entity).state) == pytest.approx(250.0)
 
 
 async def test_delivery_newer_than_restored_reading_replaces_it(

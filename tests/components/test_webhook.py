@@ -825,7 +825,12 @@ async def test_encoded_body_is_415_before_anything_is_read(
 
     assert response.status == HTTPStatus.UNSUPPORTED_MEDIA_TYPE
     assert await response.json() == {"error": "unsupported encoding"}
-    assert [r for r in caplog.records if r.levelno >= logging.WARNING] == []
+    # asyncio's slow-callback warnings say the machine is busy, nothing more.
+    assert [
+        r
+        for r in caplog.records
+        if r.levelno >= logging.WARNING and r.name != "asyncio"
+    ] == []
     assert [
         r.getMessage()
         for r in caplog.records

@@ -1198,3 +1198,34 @@ def test_v2_charging_event_with_an_event_id_that_is_not_clean_has_none(
     event = parse(document)
     assert isinstance(event, ChargingEvent)
     assert event.delivery_id == ""
+
+
+def test_v2_report_is_fetched_at_the_newest_header_time_errors_included(
+    parse: Parse,
+) -> None:
+    """A 2.0 body has no delivery time; its items' newest header time orders it."""
+    delivery = parse(
+        _v2(
+            [
+                _item(
+                    "/odometer",
+                    {"distance": 1.5},
+                    headers={"sc-data-age": "2025-12-14T08:00:00Z"},
+                ),
+                _item(
+                    "/battery",
+                    {"type": "VEHICLE_STATE", "code": "ASLEEP"},
+                    code=409,
+                    headers={"sc-fetched-at": "2025-12-14T08:30:00Z"},
+                ),
+            ]
+        )
+    )
+
+    assert only_report(delivery).fetched_at == datetime(2025, 12, 14, 8, 30, tzinfo=UTC)
+
+
+def test_v2_report_without_header_times_has_no_fetch_time(parse: Parse) -> None:
+    delivery = parse(_v2([_item("/odometer", {"distance": 1.5}, headers={})]))
+
+    assert only_report(delivery).fetched_at is None

@@ -354,11 +354,16 @@ class VerifyRequest:
 
 @dataclass(frozen=True, slots=True)
 class VehicleReport:
-    """The readings of one vehicle in a data delivery."""
+    """The readings of one vehicle in a data delivery.
+
+    `fetched_at` is the newest time a 2.0 item's headers give (data age or
+    fetch time, errors included): a 2.0 body has no delivery time of its own.
+    """
 
     vehicle: VehicleInfo
     delivery_id: str
     readings: tuple[Reading, ...]
+    fetched_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -338,7 +338,14 @@ def _grid_position(raw: Any) -> int | None:
 class _Collector:
     """Accumulates the readings and dropped fields of one vehicle."""
 
-    __slots__ = ("delivery_id", "dropped", "readings", "unread", "vehicle_id")
+    __slots__ = (
+        "delivery_id",
+        "dropped",
+        "fetched_at",
+        "readings",
+        "unread",
+        "vehicle_id",
+    )
 
     def __init__(self, vehicle_id: str, delivery_id: str) -> None:
         self.vehicle_id = vehicle_id
@@ -346,6 +353,7 @@ class _Collector:
         self.readings: list[Reading] = []
         self.dropped: list[DroppedField] = []
         self.unread = 0  # items or signals the integration does not read
+        self.fetched_at: datetime | None = None  # newest 2.0 header time
 
     def add(self, field: Field, value: Value, at: datetime | None) -> None:
         self.readings.append(
@@ -505,6 +513,7 @@ def _v2_vehicles(
                 VehicleInfo(vehicle_id),
                 collector.delivery_id,
                 tuple(collector.readings),
+                collector.fetched_at,
             )
         )
         dropped.extend(collector.dropped)
@@ -534,6 +543,11 @@ def _v2_item(collector: _Collector, item: Any, received_at: datetime) -> None:
         or _iso_time(headers.get("sc-fetched-at")),
         received_at,
     )
+    fetched = _not_after(_iso_time(headers.get("sc-fetched-at")), received_at) or at
+    if fetched is not None and (
+        collector.fetched_at is None or fetched > collector.fetched_at
+    ):
+        collector.fetched_at = fetched
     body = item.get("body")
     if item.get("code") != 200:
         error_body = body if isinstance(body, dict) else {}
@@ -884,5 +898,7 @@ def parse_v2_items(
     if len(listed) > MAX_ITEMS_PER_VEHICLE:
         collector.drop("responses", "too many items")
     _log_unread(collector.unread)
-    report = VehicleReport(VehicleInfo(vehicle_id), "", tuple(collector.readings))
+    report = VehicleReport(
+        VehicleInfo(vehicle_id), "", tuple(collector.readings), collector.fetched_at
+    )
     return report, tuple(collector.dropped)

@@ -1,0 +1,42 @@
+"""Development setting: Smartcar's URLs can point at the local simulator."""
+
+from __future__ import annotations
+
+from pathlib import Path
+import runpy
+
+from homeassistant.core import HomeAssistant
+import pytest
+
+from custom_components.smartcar_webhooks import const
+from custom_components.smartcar_webhooks.connect import smartcar_client
+
+CONST_FILE = Path(const.__file__)
+VARIABLES = {
+    "SMARTCAR_WEBHOOKS_DEV_AUTHORIZE_URL": "OAUTH2_AUTHORIZE",
+    "SMARTCAR_WEBHOOKS_DEV_TOKEN_URL": "OAUTH2_TOKEN",
+    "SMARTCAR_WEBHOOKS_DEV_API_URL": "API_BASE",
+}
+
+
+def test_default_urls_are_smartcars(monkeypatch: pytest.MonkeyPatch) -> None:
+    for variable in VARIABLES:
+        monkeypatch.delenv(variable, raising=False)
+    values = runpy.run_path(str(CONST_FILE))
+    assert values["OAUTH2_AUTHORIZE"] == "https://connect.smartcar.com/oauth/authorize"
+    assert values["OAUTH2_TOKEN"] == "https://auth.smartcar.com/oauth/token"
+    assert values["API_BASE"] == "https://api.smartcar.com"
+
+
+def test_environment_points_the_urls_at_a_simulator(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for variable in VARIABLES:
+        monkeypatch.setenv(variable, f"http://127.0.0.1:8124/{variable.lower()}")
+    values = runpy.run_path(str(CONST_FILE))
+    for variable, name in VARIABLES.items():
+        assert values[name] == f"http://127.0.0.1:8124/{variable.lower()}"
+
+
+async def test_api_client_uses_the_configured_base(hass: HomeAssistant) -> None:
+    assert smartcar_client(hass)._api_base == const.API_BASE
