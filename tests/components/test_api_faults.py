@@ -359,7 +359,7 @@ async def test_removal_completes_whatever_smartcar_answers(
 # --- the entry's own token upkeep -----------------------------------------------
 
 
-@pytest.mark.parametrize("answer", TOKEN_FAULTS.values(), ids=TOKEN_FAULTS)
+@pytest.mark.parametrize("answer", [SLOW, UNAVAILABLE], ids=["slow", "503"])
 async def test_token_upkeep_fault_only_warns(
     hass: HomeAssistant,
     aioclient_mock: AiohttpClientMocker,
