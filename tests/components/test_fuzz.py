@@ -18,6 +18,7 @@ import asyncio
 from collections import Counter
 from collections.abc import AsyncIterator, Generator
 from datetime import datetime
+import json
 import logging
 import math
 import os
@@ -164,6 +165,8 @@ class Fuzz:
         self.hass, self.entry, self.client, self.errors = hass, entry, client, errors
         self.statuses: Counter[int] = Counter()
         self.platform_errors = 0
+        self.attacks: Counter[str] = Counter()
+        self.words: Counter[str] = Counter()  # what a 200 said became of it
         self.changes = 0
         for event_type in (
             EVENT_STATE_CHANGED,
@@ -195,20 +198,19 @@ class Fuzz:
 
         if via_cloud:
             # What the cloud integration's async_webhook_message hands over.
-            status = (
-                await async_handle_webhook(
-                    self.hass,
-                    WEBHOOK_ID,
-                    MockRequest(
-                        content=request.body,
-                        headers=sent_headers,
-                        method=request.method,
-                        query_string="",
-                        mock_source="cloud",
-                        remote=None,
-                    ),
-                )
-            ).status
+            answer = await async_handle_webhook(
+                self.hass,
+                WEBHOOK_ID,
+                MockRequest(
+                    content=request.body,
+                    headers=sent_headers,
+                    method=request.method,
+                    query_string="",
+                    mock_source="cloud",
+                    remote=None,
+                ),
+            )
+            status, body = answer.status, answer.body
         else:
             response = await self.client.request(
                 request.method,
@@ -216,10 +218,12 @@ class Fuzz:
                 data=chunks() if request.chunked else request.body,
                 headers=sent_headers,
             )
-            await response.read()
-            status = response.status
+            status, body = response.status, await response.read()
         await self.hass.async_block_till_done()
         self.statuses[status] += 1
+        self.attacks.update(request.attacks())
+        if status == 200 and body:
+            self.words[json.loads(body).get("status", "challenge")] += 1
 
         assert status in request.allowed_statuses(), (status, request)
         errors = self.errors.take()
@@ -283,7 +287,10 @@ async def fuzz(
     yield fuzz
     loop.set_debug(True)
     print(  # noqa: T201
-        f"\nstatuses: {dict(sorted(fuzz.statuses.items()))}, "
+        f"\n{sum(fuzz.statuses.values())} requests; "
+        f"statuses: {dict(sorted(fuzz.statuses.items()))}; "
+        f"200 said: {dict(sorted(fuzz.words.items()))}; "
+        f"tried: {dict(sorted(fuzz.attacks.items()))}; "
         f"aiohttp decoding errors: {fuzz.platform_errors}"
     )
 
