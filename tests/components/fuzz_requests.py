@@ -402,7 +402,23 @@ def _retype(value: Any) -> Any:
     return 0
 
 
-MUTATIONS = ["drop", "replace", "retype", "extreme", "text", "deep", "duplicate"]
+MUTATIONS = [
+    "drop",
+    "replace",
+    "retype",
+    "extreme",
+    "text",
+    "forge",
+    "deep",
+    "duplicate",
+]
+
+
+def _at(document: Any, path: tuple[Any, ...]) -> Any:
+    node = document
+    for key in path:
+        node = node[key]
+    return node
 
 
 def _reidentified(document: Any, seed: int) -> Any:
@@ -431,7 +447,10 @@ def damaged(draw: st.DrawFn, document: Any) -> Any:
         found = paths(document)
         if not found:
             break
-        *parents, last = found[draw(st.integers(0, len(found) - 1))]
+        # Half the time a text value: codes, paths and types are texts.
+        texts = [path for path in found if isinstance(_at(document, path), str)]
+        pool = texts if texts and draw(st.booleans()) else found
+        *parents, last = pool[draw(st.integers(0, len(pool) - 1))]
         node = document
         for key in parents:
             node = node[key]
@@ -446,6 +465,9 @@ def damaged(draw: st.DrawFn, document: Any) -> Any:
                 node[last] = draw(EXTREME_NUMBERS)
             case "text":
                 node[last] = draw(ODD_TEXT)
+            case "forge" if isinstance(node[last], str):
+                # A known code, path or type with a line forged after it (7.5).
+                node[last] += draw(CONTROL_TEXT | SURROGATE_TEXT)
             case "deep":
                 node[last] = draw(DEEP)
             case "duplicate" if isinstance(node, list):

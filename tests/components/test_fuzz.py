@@ -2,14 +2,16 @@
 
 Every request goes through `hass_client_no_auth` to `/api/webhook/<id>` of a
 set-up entry. After each one: the status is the contract's for that kind of
-request (never 5xx); no log record at ERROR or above; every state, the entity
+request (never 5xx); no log record at ERROR or above, and no line of the
+integration's (DEBUG included) with a control character; every state, the entity
 and device registries, the config entries and the integration's stored data
 serialise with Home Assistant's JSON encoder; every value lies in its physical
 range; and a request that was not correctly signed changed nothing at all.
 
 The default run sends about 3,000 requests (300 of them as Home Assistant Cloud
 relays a cloudhook delivery; under CI the same ones every run);
-`FUZZ_EXAMPLES=20000 scripts/test tests/components/test_fuzz.py` sends more.
+`FUZZ_EXAMPLES=20000 scripts/test tests/components/test_fuzz.py --no-cov -s` sends more
+(and prints what was sent and answered).
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
+from custom_components.smartcar_webhooks.const import LOGGER
 from custom_components.smartcar_webhooks.smartcar import Field, Location
 from custom_components.smartcar_webhooks.smartcar.models import FIELD_QUANTITIES
 from custom_components.smartcar_webhooks.vehicle import (
@@ -119,12 +122,12 @@ def check_state(state: Any, unique_id: str, now: datetime) -> None:
         assert 0 <= float(state.state) < math.inf, state
 
 
-class ErrorRecords(logging.Handler):
-    """Keeps every record at ERROR or above, from any logger."""
+class Records(logging.Handler):
+    """Keeps the records of a logger from a level up."""
 
-    def __init__(self) -> None:
-        """Catch ERROR and above."""
-        super().__init__(logging.ERROR)
+    def __init__(self, level: int) -> None:
+        """Catch `level` and above."""
+        super().__init__(level)
         self.records: list[logging.LogRecord] = []
 
     def emit(self, record: logging.LogRecord) -> None:
@@ -159,10 +162,12 @@ class Fuzz:
         hass: HomeAssistant,
         entry: MockConfigEntry,
         client: TestClient[Any, Any],
-        errors: ErrorRecords,
+        errors: Records,
+        ours: Records,
     ) -> None:
         """Watch everything a request could change."""
         self.hass, self.entry, self.client, self.errors = hass, entry, client, errors
+        self.ours = ours
         self.statuses: Counter[int] = Counter()
         self.platform_errors = 0
         self.attacks: Counter[str] = Counter()
@@ -231,6 +236,9 @@ class Fuzz:
             self.platform_errors += len(errors)
             errors = [r for r in errors if not is_aiohttp_decoding(r)]
         assert errors == [], [r.getMessage() for r in errors]
+        for record in self.ours.take():
+            # No request text, so no line break or control character, in a line.
+            assert record.getMessage().isprintable(), record.getMessage()
         stored = self._checked_storage()
         if not (request.signed and request.method == "POST"):
             # Only correctly signed data may change anything.
@@ -262,9 +270,9 @@ class Fuzz:
 
 
 @pytest.fixture
-def error_records() -> Generator[ErrorRecords]:
+def error_records() -> Generator[Records]:
     """Every ERROR record of the test, from any logger."""
-    handler = ErrorRecords()
+    handler = Records(logging.ERROR)
     root = logging.getLogger()
     root.addHandler(handler)
     yield handler
@@ -272,14 +280,30 @@ def error_records() -> Generator[ErrorRecords]:
 
 
 @pytest.fixture
+def our_records() -> Generator[Records]:
+    """Every record of the integration, DEBUG included (red team 7.5)."""
+    handler = Records(logging.DEBUG)
+    ours = logging.getLogger(LOGGER.name)
+    level = ours.level
+    ours.setLevel(logging.DEBUG)
+    ours.addHandler(handler)
+    yield handler
+    ours.removeHandler(handler)
+    ours.setLevel(level)
+
+
+@pytest.fixture
 async def fuzz(
     hass: HomeAssistant,
     setup_entry: MockConfigEntry,
     hass_client_no_auth: ClientSessionGenerator,
-    error_records: ErrorRecords,
+    error_records: Records,
+    our_records: Records,
 ) -> AsyncIterator[Fuzz]:
     """The fuzzer, on one Home Assistant for all examples of a test."""
-    fuzz = Fuzz(hass, setup_entry, await hass_client_no_auth(), error_records)
+    fuzz = Fuzz(
+        hass, setup_entry, await hass_client_no_auth(), error_records, our_records
+    )
     # asyncio's debug mode records a traceback for every task and callback:
     # that costs more than the request itself, and the invariants are ours.
     loop = asyncio.get_running_loop()
