@@ -264,10 +264,14 @@ def compare(
             return states.get(entity_id) if entity_id else None
 
         unavailable = set(step["unavailable"])
-        if "range" in unavailable and fmt != "4.0":
+        if "range" in unavailable and fmt == "2.0":
             unavailable.add("battery_level")  # 2.0 reports both in /battery
         battery = _number(state("battery_level"))
-        if "battery_level" in unavailable:
+        if "range" in unavailable and fmt == "both":
+            # A good 4.0 battery and a 2.0 /battery error in one step: whichever
+            # Smartcar sent last decides, and both are right.
+            pass
+        elif "battery_level" in unavailable:
             checks.check(
                 state("battery_level") is not None
                 and state("battery_level")["state"] == "unavailable",  # type: ignore[index]
