@@ -22,6 +22,7 @@ from homeassistant.helpers import config_entry_oauth2_flow
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
 from .const import LOGGER, OAUTH2_AUTHORIZE, OAUTH2_SCOPES, OAUTH2_TOKEN
+from .smartcar.client import REQUEST_TIMEOUT
 
 
 class SmartcarOAuth2Implementation(AuthImplementation):
@@ -39,6 +40,7 @@ class SmartcarOAuth2Implementation(AuthImplementation):
             response = await session.post(
                 self.token_url,
                 data=data,
+                timeout=REQUEST_TIMEOUT,
                 headers={
                     hdrs.AUTHORIZATION: encode_basic_auth(
                         self.client_id, self.client_secret
@@ -62,7 +64,8 @@ class SmartcarOAuth2Implementation(AuthImplementation):
             if err.status == HTTPStatus.TOO_MANY_REQUESTS or err.status >= 500:
                 raise OAuth2TokenRequestTransientError(**kwargs) from err
             raise OAuth2TokenRequestReauthError(**kwargs) from err
-        except ClientError as err:
+        except (ClientError, TimeoutError) as err:
+            # aiohttp's own timeout is a bare TimeoutError: Smartcar did not answer.
             raise OAuth2TokenRequestConnectionError(domain=self.service_domain) from err
 
 

@@ -67,7 +67,7 @@ async def async_get_conditions(
             CONF_TYPE: kind,
         }
         for kind, key in CONDITION_FIELDS.items()
-        if vehicle is None or vehicle.has(key)
+        if vehicle is None or not vehicle.reported or vehicle.has(key)
     ]
 
 

@@ -51,7 +51,7 @@ TRIGGER_SCHEMA = DEVICE_TRIGGER_BASE_SCHEMA.extend(
 
 def _offered(vehicle: VehicleState | None) -> list[str]:
     """The trigger types that fit what the car reports (all while unknown)."""
-    if vehicle is None:
+    if vehicle is None or not vehicle.reported:
         return TRIGGER_TYPES
     offered: list[str] = []
     if vehicle.has(Field.PLUGGED_IN):

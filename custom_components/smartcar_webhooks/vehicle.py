@@ -114,6 +114,18 @@ def not_older(candidate: datetime | None, current: datetime | None) -> bool:
     return candidate is not None and candidate >= current
 
 
+def newer(candidate: datetime | None, current: datetime | None) -> bool:
+    """Whether `candidate` replaces `current`: strictly newer, or both without time.
+
+    On a tie the value already kept stays: two sources (a 2.0 and a 4.0 webhook)
+    may report the same instant with a different rounding, and a re-sent
+    delivery must not swap them back and forth.
+    """
+    if current is None:
+        return True
+    return candidate is not None and candidate > current
+
+
 @dataclass(slots=True)
 class FieldState:
     """One field: its newest good value, and an error while one is the latest."""
@@ -166,6 +178,17 @@ class VehicleState:
         """Whether the car ever reported a good value for the field."""
         state = self.fields.get(key)
         return state is not None and state.value is not None
+
+    @property
+    def reported(self) -> bool:
+        """Whether the car ever reported a good value or an event.
+
+        A car subscribed through Connect is known before its first delivery,
+        but not what it reports.
+        """
+        return self.last_event is not None or any(
+            state.value is not None for state in self.fields.values()
+        )
 
     @property
     def battery_level(self) -> float | None:
@@ -235,7 +258,7 @@ class VehicleState:
                 ):
                     state.error, state.error_at = reading.error, delivered_at
             else:
-                if first or not_older(reading.recorded_at, state.recorded_at):
+                if first or newer(reading.recorded_at, state.recorded_at):
                     old, new = state.value, reading.value
                     state.value, state.recorded_at = new, reading.recorded_at
                     if (

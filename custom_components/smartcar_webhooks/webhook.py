@@ -1,12 +1,12 @@
 """The Smartcar callback URI: a Home Assistant webhook with a strict contract.
 
 Per request: a `Content-Encoding` other than identity -> 415 (nothing read);
-body over 1 MiB -> 413; a body that cannot be read -> 400; no `SC-Signature` ->
-only a VERIFY may be answered, and only inside a verification window (else
-403), anything else 401; bad signature -> 401; signed but unparseable -> 400;
-otherwise 200 with what became of it (applied, a duplicate, a stale replay, a
-test delivery). The handler never touches the network and never lets an
-exception escape.
+body over 1 MiB -> 413; a body that cannot be read -> 400 (415 and this 400
+end the connection); no `SC-Signature` -> only a VERIFY may be answered, and
+only inside a verification window (else 403), anything else 401; bad
+signature -> 401; signed but unparseable -> 400; otherwise 200 with what
+became of it (applied, a duplicate, a stale replay, a test delivery). The
+handler never touches the network and never lets an exception escape.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from datetime import datetime
 from http import HTTPStatus
 from typing import Any
 
-from aiohttp import ClientError, StreamReader, hdrs, web
+from aiohttp import ClientError, hdrs, web
 from aiohttp.http_exceptions import HttpProcessingError
 from aiohttp.web import RequestPayloadError
 from homeassistant.core import HomeAssistant, callback
@@ -149,15 +149,23 @@ def is_identity_encoded(request: web.Request | MockRequest) -> bool:
     return encoding.strip().lower() in ("", "identity")
 
 
-def _settle_failed_body(request: web.Request | MockRequest) -> None:
-    """Mark a body that aiohttp failed to decode as finished.
+def _refuse_body(
+    request: web.Request | MockRequest, response: web.Response
+) -> web.Response:
+    """End the connection with a response that leaves the body unread.
 
-    aiohttp stops feeding such a body but leaves it open; after the response its
-    lingering close would read it again and log the decode error at ERROR.
+    After a response aiohttp reads what is left of the body to keep the
+    connection; an undecodable body then fails and is logged at ERROR, also
+    when it arrives after the response (a slow sender), and a body that failed
+    to decode leaves the connection unusable. So the connection stops reading
+    (`close`), the body counts as finished, and the connection closes right
+    after the response.
     """
-    content = request.content
-    if isinstance(content, StreamReader) and content.exception() is not None:
-        content.feed_eof()
+    if isinstance(request, web.BaseRequest):
+        request.protocol.close()
+        request.content.feed_eof()
+    response.force_close()
+    return response
 
 
 async def read_body(request: web.Request | MockRequest) -> bytes | None:
@@ -217,10 +225,12 @@ def async_create_handler(
         hass: HomeAssistant, webhook_id: str, request: web.Request
     ) -> web.Response:
         if not is_identity_encoded(request):
-            _settle_failed_body(request)
             LOGGER.debug("Rejected a webhook body with a content encoding")
-            return _json(
-                HTTPStatus.UNSUPPORTED_MEDIA_TYPE, {"error": "unsupported encoding"}
+            return _refuse_body(
+                request,
+                _json(
+                    HTTPStatus.UNSUPPORTED_MEDIA_TYPE, {"error": "unsupported encoding"}
+                ),
             )
         try:
             body = await read_body(request)
@@ -231,9 +241,10 @@ def async_create_handler(
             RequestPayloadError,
             ValueError,
         ):
-            _settle_failed_body(request)
             LOGGER.debug("Rejected a webhook body that could not be read")
-            return _json(HTTPStatus.BAD_REQUEST, {"error": "unreadable body"})
+            return _refuse_body(
+                request, _json(HTTPStatus.BAD_REQUEST, {"error": "unreadable body"})
+            )
         if body is None:
             LOGGER.debug("Rejected a webhook body over %s bytes", MAX_BODY_BYTES)
             return _json(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, {"error": "too large"})

@@ -7,6 +7,10 @@ from pathlib import Path
 from typing import Any
 
 from homeassistant.components import automation
+from homeassistant.components.application_credentials import (
+    ClientCredential,
+    async_import_client_credential,
+)
 from homeassistant.components.device_automation import (
     DeviceAutomationType,
     async_get_device_automations as get_automations,
@@ -26,6 +30,14 @@ from custom_components.smartcar_webhooks.const import CONF_LOW_BATTERY, DOMAIN
 from custom_components.smartcar_webhooks.device_condition import CONDITION_FIELDS
 from custom_components.smartcar_webhooks.device_trigger import TRIGGER_TYPES
 from tests.components.deliveries import CHARGING, V1, V4, v2_event, v4_state
+from tests.components.flow_helpers import (
+    AUTH_DOMAIN,
+    CLIENT_ID,
+    CLIENT_SECRET,
+    KIA,
+    SMARTCAR_WEBHOOK_ID,
+    connect_entry_data,
+)
 from tests.conftest import PostDelivery
 
 STRINGS = Path(__file__).parents[2] / "custom_components" / DOMAIN / "strings.json"
@@ -181,6 +193,35 @@ async def test_editor_offers_everything_while_the_entry_is_not_loaded(
     await post_delivery(v2_event("e1", 0, "CHARGING_STARTED"))
     device_id = _device_id(hass, V1)
     assert await hass.config_entries.async_unload(setup_entry.entry_id)
+
+    triggers = await get_automations(hass, DeviceAutomationType.TRIGGER, [device_id])
+    conditions = await get_automations(
+        hass, DeviceAutomationType.CONDITION, [device_id]
+    )
+
+    assert [t["type"] for t in triggers[device_id] if t["domain"] == DOMAIN] == (
+        TRIGGER_TYPES
+    )
+    assert [c["type"] for c in conditions[device_id] if c["domain"] == DOMAIN] == (
+        list(CONDITION_FIELDS)
+    )
+
+
+async def test_editor_offers_everything_for_a_connect_car_before_its_first_delivery(
+    hass: HomeAssistant,
+) -> None:
+    await async_import_client_credential(
+        hass, DOMAIN, ClientCredential(CLIENT_ID, CLIENT_SECRET), AUTH_DOMAIN
+    )
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id=SMARTCAR_WEBHOOK_ID,
+        data=connect_entry_data({KIA: {"make": "KIA", "model": "EV6", "year": 2023}}),
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    device_id = _device_id(hass, KIA)
 
     triggers = await get_automations(hass, DeviceAutomationType.TRIGGER, [device_id])
     conditions = await get_automations(

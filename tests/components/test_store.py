@@ -149,6 +149,15 @@ def test_older_car_time_changes_nothing() -> None:
     assert changed == set()
 
 
+def test_same_car_time_keeps_the_value_already_kept() -> None:
+    """A 2.0 and a 4.0 webhook report one instant rounded differently: no flip-flop."""
+    vehicle = _vehicle()
+    vehicle.merge([_good(342.2, T0, Field.RANGE)], _at(1))
+
+    assert vehicle.merge([_good(342.22, T0, Field.RANGE)], _at(2)) == set()
+    assert vehicle.value(Field.RANGE) == 342.2
+
+
 def test_value_without_car_time_never_beats_one_with_it() -> None:
     vehicle = _vehicle()
     vehicle.merge([_good(70.0, T0)], _at(1))
