@@ -92,6 +92,7 @@ class VehicleStore:
         self.low_battery: float = DEFAULT_LOW_BATTERY
         self._removed: dict[str, Removed] = {}
         self._listeners: dict[tuple[str | None, str], list[Listener]] = {}
+        self._save_pending = False
 
     async def async_load(self) -> bool:
         """Load the saved state; False when there was none (a first start)."""
@@ -124,11 +125,22 @@ class VehicleStore:
 
     @callback
     def async_save_soon(self) -> None:
-        """Save after a short delay (and at the latest when Home Assistant stops)."""
-        self._store.async_delay_save(self._data, SAVE_DELAY)
+        """Save within SAVE_DELAY (and at the latest when Home Assistant stops).
+
+        Asked once per delay: asking again would push the write back, and a
+        steady stream of deliveries would then never be saved until it paused.
+        """
+        if not self._save_pending:
+            self._save_pending = True
+            self._store.async_delay_save(self._data_to_save, SAVE_DELAY)
+
+    def _data_to_save(self) -> dict[str, Any]:
+        self._save_pending = False
+        return self._data()
 
     async def async_flush(self) -> None:
         """Write a pending save now (before an unload)."""
+        self._save_pending = False
         await self._store.async_save(self._data())
 
     async def async_remove(self) -> None:

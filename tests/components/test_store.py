@@ -6,9 +6,11 @@ from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 from typing import Any
 
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 from hypothesis import HealthCheck, given, settings, strategies as st
 import pytest
+from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from custom_components.smartcar_webhooks.smartcar import (
     ChargingEvent,
@@ -742,3 +744,23 @@ async def test_load_skips_unreadable_parts_and_keeps_the_rest(
     assert store.async_apply(
         _data(delivery_id="z", info=VehicleInfo("unreadable"))
     ) is (Outcome.APPLIED)
+
+
+async def test_a_steady_stream_is_saved_within_the_delay(
+    hass: HomeAssistant,
+    store: VehicleStore,
+    hass_storage: dict[str, Any],
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Asking again must not push the write back while deliveries keep coming."""
+    for second in range(0, 30, 2):
+        store.async_apply(
+            _data(_good(float(second), _at(second)), delivery_id=f"d{second}")
+        )
+        freezer.tick(timedelta(seconds=2))
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done()
+
+    saved = hass_storage["smartcar_webhooks.entry-1"]["data"]["vehicles"][VEHICLE]
+    # Written at least once during the stream, with a value of its last seconds.
+    assert saved["fields"]["battery_level"]["value"] >= 18.0
