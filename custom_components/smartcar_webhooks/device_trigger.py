@@ -31,9 +31,10 @@ import probatio
 
 from .const import ATTR_CAR_TIME, DOMAIN
 from .device import async_loaded_vehicle, async_vehicle_of_device, low_battery
+from .events import CHARGING_EVENTS, VehicleEvent, VehicleEventType
 from .runtime import signal_battery, signal_events
 from .smartcar import Field
-from .vehicle import CHARGING_EVENTS, VehicleEvent, VehicleEventType, VehicleState
+from .vehicle import VehicleState
 
 TRIGGER_BATTERY_BELOW = "battery_below"
 TRIGGER_TYPES = [*(kind.value for kind in VehicleEventType), TRIGGER_BATTERY_BELOW]

@@ -22,9 +22,10 @@ from .entity import (
     SmartcarEntityDescription,
     async_add_vehicle_entities,
 )
+from .events import VehicleEvent, VehicleEventType
 from .smartcar import Field
 from .store import VehicleStore
-from .vehicle import KEY_CHARGING_EVENT, VehicleEvent, VehicleEventType, VehicleState
+from .vehicle import KEY_CHARGING_EVENT, VehicleState
 
 PARALLEL_UPDATES = 0
 

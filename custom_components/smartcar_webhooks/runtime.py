@@ -44,6 +44,7 @@ from .const import (
 )
 from .control import SmartcarController
 from .device import async_update_vehicle_device, low_battery
+from .events import VehicleEvent
 from .migrate import async_restored_state
 from .smartcar import (
     ChargingEvent,
@@ -57,13 +58,7 @@ from .smartcar import (
     is_webhook_id,
 )
 from .store import Outcome, VehicleStore
-from .vehicle import (
-    KEY_CHARGING_EVENT,
-    KEY_INFO,
-    VehicleEvent,
-    VehicleState,
-    concerns_us,
-)
+from .vehicle import KEY_CHARGING_EVENT, KEY_INFO, VehicleState, concerns_us
 from .webhook import VerificationWindow, async_create_handler
 
 if TYPE_CHECKING:

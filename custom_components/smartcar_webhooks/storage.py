@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from .const import LOGGER
+from .events import VehicleEventType
 from .smartcar import (
     ChargingEventType,
     ErrorState,
@@ -20,7 +21,7 @@ from .smartcar import (
     value_from_json,
     value_to_json,
 )
-from .vehicle import FieldState, Removed, VehicleEventType, VehicleState
+from .vehicle import FieldState, Removed, VehicleState
 
 type Json = dict[str, Any]
 

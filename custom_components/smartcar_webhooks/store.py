@@ -18,6 +18,7 @@ from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.storage import Store
 
 from .const import DEFAULT_LOW_BATTERY, DOMAIN, LOGGER
+from .events import VehicleEvent, VehicleEventType
 from .smartcar import (
     ChargingEvent,
     DataDelivery,
@@ -34,8 +35,6 @@ from .vehicle import (
     KEY_NEW,
     KEY_PROBLEM,
     Removed,
-    VehicleEvent,
-    VehicleEventType,
     VehicleState,
     not_older,
 )

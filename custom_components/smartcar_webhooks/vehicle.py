@@ -13,10 +13,18 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from enum import StrEnum
+from datetime import datetime, timedelta
 from typing import cast
 
+from .events import (
+    CHARGING_EVENTS,
+    DOUBLE_EVENT_WINDOW,
+    EVENT_FIELDS,
+    EVENT_ORDER,
+    NO_TIME,
+    VehicleEvent,
+    VehicleEventType,
+)
 from .smartcar import (
     ChargingEventType,
     ChargingState,
@@ -61,50 +69,6 @@ KEY_PROBLEM = "problem"
 KEY_CHARGING_EVENT = "charging_event"  # the delivery made events (kept for upgrades)
 KEY_INFO = "info"  # make, model or year changed (or a new vehicle)
 KEY_NEW = "new"  # a new vehicle, or a field with its first good value
-# A charging event both a 2.0 eventBased webhook and the data report fires once
-# when their car times are this close: dynamic data follow a change within 30 min.
-DOUBLE_EVENT_WINDOW = timedelta(hours=1)
-
-
-class VehicleEventType(StrEnum):
-    """Something that happened to a vehicle, as its event entity fires it."""
-
-    PLUGGED_IN = "plugged_in"
-    UNPLUGGED = "unplugged"
-    CHARGING_STARTED = "charging_started"
-    CHARGING_STOPPED = "charging_stopped"
-    CHARGING_COMPLETED = "charging_completed"
-    LOW_BATTERY = "low_battery"
-
-
-CHARGING_EVENTS = frozenset(
-    {
-        VehicleEventType.CHARGING_STARTED,
-        VehicleEventType.CHARGING_STOPPED,
-        VehicleEventType.CHARGING_COMPLETED,
-    }
-)
-# Events of one delivery with the same car time: plugged in, then charging
-# starts; charging stops, then unplugged.
-_RANK = {
-    VehicleEventType.PLUGGED_IN: 0,
-    VehicleEventType.CHARGING_STARTED: 1,
-    VehicleEventType.CHARGING_STOPPED: 2,
-    VehicleEventType.CHARGING_COMPLETED: 2,
-    VehicleEventType.LOW_BATTERY: 3,
-    VehicleEventType.UNPLUGGED: 4,
-}
-_NO_TIME = datetime.min.replace(tzinfo=UTC)
-_EVENT_FIELDS = frozenset({Field.PLUGGED_IN, Field.CHARGING, Field.BATTERY_LEVEL})
-
-
-@dataclass(frozen=True, slots=True)
-class VehicleEvent:
-    """One event: its type, the battery level then, and the car's time of it."""
-
-    type: VehicleEventType
-    battery_level: float | None
-    car_time: datetime | None
 
 
 def not_older(candidate: datetime | None, current: datetime | None) -> bool:
@@ -262,7 +226,7 @@ class VehicleState:
                     old, new = state.value, reading.value
                     state.value, state.recorded_at = new, reading.recorded_at
                     if (
-                        reading.field in _EVENT_FIELDS
+                        reading.field in EVENT_FIELDS
                         and old is not None
                         and new is not None
                         and old != new
@@ -319,7 +283,9 @@ class VehicleState:
                 )
             if self.fires(kind, at, event_based=False):
                 events.append(VehicleEvent(kind, battery, at))
-        events.sort(key=lambda event: (event.car_time or _NO_TIME, _RANK[event.type]))
+        events.sort(
+            key=lambda event: (event.car_time or NO_TIME, EVENT_ORDER[event.type])
+        )
         self.events += tuple(events)
         return bool(events)
 

@@ -47,7 +47,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.smartcar_webhooks.const import LOGGER
 from custom_components.smartcar_webhooks.smartcar import Field, Location
-from custom_components.smartcar_webhooks.smartcar.models import FIELD_QUANTITIES
+from custom_components.smartcar_webhooks.smartcar.values import FIELD_QUANTITIES
 from custom_components.smartcar_webhooks.vehicle import (
     KEY_LAST_DELIVERY,
     KEY_LAST_UPDATE,

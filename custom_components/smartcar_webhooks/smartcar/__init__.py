@@ -19,31 +19,20 @@ from .client import (
 from .errors import InvalidDeliveryError, SmartcarError
 from .ids import is_webhook_id, token_unique_id
 from .models import (
-    FIELD_QUANTITIES,
     ChargingEvent,
     ChargingEventType,
-    ChargingState,
-    Closure,
-    Closures,
     DataDelivery,
     Delivery,
     DroppedField,
     ErrorDelivery,
     ErrorState,
-    Field,
     FieldError,
-    Location,
-    LocationType,
     Mode,
     Reading,
-    Value,
     VehicleError,
     VehicleInfo,
     VehicleReport,
     VerifyRequest,
-    native_unit,
-    value_from_json,
-    value_to_json,
 )
 from .parser import (
     USED_SIGNALS,
@@ -62,6 +51,19 @@ from .permissions import (
 from .signature import hash_challenge, sign_body, verify_signature
 from .text import signal_code
 from .units import QUANTITIES, Quantity, Unit
+from .values import (
+    FIELD_QUANTITIES,
+    ChargingState,
+    Closure,
+    Closures,
+    Field,
+    Location,
+    LocationType,
+    Value,
+    native_unit,
+    value_from_json,
+    value_to_json,
+)
 
 __all__ = [
     "CHARGE_LIMIT_MAX",

@@ -22,34 +22,20 @@ from typing import Any
 
 from .errors import InvalidDeliveryError
 from .models import (
-    BOOLEAN_FIELDS,
-    FIELD_QUANTITIES,
-    MAX_CLOSURE_ITEMS,
-    MAX_GRID_INDEX,
-    MAX_TEXT_LENGTH,
-    TEXT_FIELDS,
     ChargingEvent,
     ChargingEventType,
-    ChargingState,
-    Closure,
-    Closures,
     DataDelivery,
     Delivery,
     DroppedField,
     ErrorDelivery,
     ErrorState,
-    Field,
     FieldError,
-    Location,
-    LocationType,
     Mode,
     Reading,
-    Value,
     VehicleError,
     VehicleInfo,
     VehicleReport,
     VerifyRequest,
-    native_unit,
 )
 from .text import (
     MAX_DESCRIPTION_LENGTH,
@@ -60,6 +46,22 @@ from .text import (
     signal_code,
 )
 from .units import UnitError
+from .values import (
+    BOOLEAN_FIELDS,
+    FIELD_QUANTITIES,
+    MAX_CLOSURE_ITEMS,
+    MAX_GRID_INDEX,
+    MAX_TEXT_LENGTH,
+    TEXT_FIELDS,
+    ChargingState,
+    Closure,
+    Closures,
+    Field,
+    Location,
+    LocationType,
+    Value,
+    native_unit,
+)
 
 _LOGGER = logging.getLogger(__name__)
 
