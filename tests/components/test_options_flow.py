@@ -522,11 +522,10 @@ async def test_removed_credentials_abort_missing_credentials(
     ("answer", "reason"),
     [
         (smartcar_error(429), "rate_limited"),
-        (smartcar_error(401), "invalid_auth"),
         (smartcar_error(500), "smartcar_unavailable"),
         ({"exc": ClientError()}, "cannot_connect"),
     ],
-    ids=["429", "401", "500", "client-error"],
+    ids=["429", "500", "client-error"],
 )
 async def test_vehicle_list_error_aborts(
     hass: HomeAssistant,
@@ -542,6 +541,19 @@ async def test_vehicle_list_error_aborts(
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == reason
     assert entry.data[CONF_VEHICLES] == {KIA: KIA_RECORD}
+
+
+async def test_refused_token_aborts_and_starts_reauth(
+    hass: HomeAssistant, entry: MockConfigEntry, aioclient_mock: AiohttpClientMocker
+) -> None:
+    aioclient_mock.get(f"{API}/vehicles", **smartcar_error(401))
+
+    result = await open_vehicles(hass, entry)
+    await hass.async_block_till_done()
+
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reauth_required"
+    assert len(list(entry.async_get_active_flows(hass, {SOURCE_REAUTH}))) == 1
 
 
 async def test_management_token_is_never_used_to_list_or_subscribe(

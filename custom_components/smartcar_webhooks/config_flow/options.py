@@ -58,7 +58,7 @@ from ..const import (
     DOMAIN,
 )
 from ..device import low_battery
-from ..smartcar import SmartcarError, is_webhook_id
+from ..smartcar import SmartcarAuthError, SmartcarError, is_webhook_id
 from .vehicles import (
     CONF_SELECTED,
     WEBHOOK_ID_SCHEMA,
@@ -153,7 +153,8 @@ class SmartcarOptionsFlow(OptionsFlow):
                 self._discovered = await async_discover_vehicles(
                     smartcar_client(self.hass), self._access_token
                 )
-            except OAuth2TokenRequestReauthError:
+            except OAuth2TokenRequestReauthError, SmartcarAuthError:
+                # A refused refresh, or a token Smartcar no longer accepts.
                 entry.async_start_reauth(self.hass)
                 return self.async_abort(reason="reauth_required")
             except MISSING_CREDENTIALS_ERRORS:
