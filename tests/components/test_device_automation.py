@@ -29,7 +29,7 @@ from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 from custom_components.smartcar_webhooks.const import CONF_LOW_BATTERY, DOMAIN
 from custom_components.smartcar_webhooks.device_condition import CONDITION_FIELDS
 from custom_components.smartcar_webhooks.device_trigger import TRIGGER_TYPES
-from tests.components.deliveries import CHARGING, V1, V4, v2_event, v4_state
+from tests.components.deliveries import CHARGING, STATUS, V1, V4, v2_event, v4_state
 from tests.components.flow_helpers import (
     AUTH_DOMAIN,
     CLIENT_ID,
@@ -132,7 +132,7 @@ async def test_editor_offers_what_a_car_without_charging_reports(
 ) -> None:
     document = v4_state(1, 0)
     document["data"]["signals"] = [
-        s for s in document["data"]["signals"] if s["code"] != CHARGING
+        s for s in document["data"]["signals"] if s["code"] not in (CHARGING, STATUS)
     ]
     await post_delivery(document)
     device_id = _device_id(hass)

@@ -14,6 +14,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.smartcar_webhooks.const import CONF_LOW_BATTERY, DOMAIN
 from tests.components.deliveries import (
+    CHARGING,
     PLUGGED,
     T0,
     V4,
@@ -135,6 +136,32 @@ async def test_event_carries_battery_level_and_car_time(
     (state,) = fired
     assert state.attributes[ATTR_BATTERY_LEVEL] == 41.0
     assert state.attributes["car_time"] == (T0 + timedelta(minutes=10)).isoformat()
+
+
+def _status_only(document: dict[str, Any]) -> dict[str, Any]:
+    """The delivery of a car that sends its charging status but no `charge-ischarging`."""
+    signals = document["data"]["signals"]
+    signals[:] = [signal for signal in signals if signal["code"] != CHARGING]
+    return document
+
+
+async def test_car_reporting_only_its_charging_status_fires_charging_events(
+    hass: HomeAssistant,
+    setup_entry: MockConfigEntry,
+    post_delivery: PostDelivery,
+    fired: list[State],
+) -> None:
+    await post_delivery(_status_only(_v4(1, 0, status="NOT_CHARGING")))
+    await post_delivery(_status_only(_v4(2, 10, status="CHARGING")))
+
+    await post_delivery(_status_only(_v4(3, 90, status="FULLY_CHARGED")))
+
+    assert _types(fired) == ["charging_started", "charging_completed"]
+    charging = er.async_get(hass).async_get_entity_id(
+        "binary_sensor", DOMAIN, f"{V4}_charging"
+    )
+    assert charging is not None
+    assert hass.states.get(charging).state == "off"  # type: ignore[union-attr]
 
 
 async def test_plug_and_charging_start_in_one_delivery_fire_in_that_order(

@@ -313,7 +313,7 @@ V4_SIGNAL_CASES: dict[str, tuple[dict[str, Any], dict[Field, Any]]] = {
     "charge-ischargingcableconnected": ({"value": True}, {Field.PLUGGED_IN: True}),
     "charge-detailedchargingstatus": (
         {"value": "FULLY_CHARGED"},
-        {Field.CHARGING_STATE: ChargingState.FULLY_CHARGED},
+        {Field.CHARGING_STATE: ChargingState.FULLY_CHARGED, Field.CHARGING: False},
     ),
     "charge-ischarging": ({"value": False}, {Field.CHARGING: False}),
     "charge-chargelimits": (
@@ -1416,20 +1416,63 @@ def test_v4_bad_value_is_dropped_with_reason(
 
 
 @pytest.mark.parametrize(
-    ("raw", "state"),
+    ("raw", "state", "charging"),
     [
-        ("CHARGING", ChargingState.CHARGING),
-        ("FULLY_CHARGED", ChargingState.FULLY_CHARGED),
-        ("NOT_CHARGING", ChargingState.NOT_CHARGING),
-        ("Charging", ChargingState.CHARGING),
+        ("CHARGING", ChargingState.CHARGING, True),
+        ("FULLY_CHARGED", ChargingState.FULLY_CHARGED, False),
+        ("NOT_CHARGING", ChargingState.NOT_CHARGING, False),
+        ("Charging", ChargingState.CHARGING, True),
     ],
 )
-def test_v4_detailed_charging_status(
-    raw: str, state: ChargingState, parse: Parse
+def test_v4_status_alone_also_says_whether_the_car_charges(
+    raw: str, state: ChargingState, charging: bool, parse: Parse
 ) -> None:
     delivery = parse(_v4([_signal("charge-detailedchargingstatus", {"value": raw})]))
-    # 4.0 reports charging on its own signal; the status does not derive it.
-    assert field_values(delivery) == {Field.CHARGING_STATE: state}
+
+    assert field_values(delivery) == {
+        Field.CHARGING_STATE: state,
+        Field.CHARGING: charging,
+    }
+    assert readings_by_field(delivery)[Field.CHARGING].recorded_at == OEM_UPDATED
+
+
+def test_v4_charging_signal_wins_over_the_status_in_one_delivery(
+    parse: Parse,
+) -> None:
+    delivery = parse(
+        _v4(
+            [
+                _signal("charge-detailedchargingstatus", {"value": "CHARGING"}),
+                _signal("charge-ischarging", {"value": False}),
+            ]
+        )
+    )
+
+    charging = [
+        reading
+        for reading in only_report(delivery).readings
+        if reading.field is Field.CHARGING
+    ]
+    assert [reading.value for reading in charging] == [False]
+
+
+def test_v4_status_error_also_makes_charging_an_error(parse: Parse) -> None:
+    error = {"value": "ERROR", "error": {"type": "SERVER", "code": "INTERNAL"}}
+    delivery = parse(
+        _v4([_signal("charge-detailedchargingstatus", meta={}, status=error)])
+    )
+
+    errors = {
+        reading.field: reading.error for reading in only_report(delivery).readings
+    }
+    assert set(errors) == {Field.CHARGING_STATE, Field.CHARGING}
+    assert errors[Field.CHARGING] == errors[Field.CHARGING_STATE] is not None
+
+
+def test_v4_dropped_status_derives_nothing(parse: Parse) -> None:
+    delivery = parse(_v4([_signal("charge-detailedchargingstatus", {"value": 3})]))
+
+    assert field_values(delivery) == {}
 
 
 @pytest.mark.parametrize(("value", "expected"), [(0, 0), (100, 100), (0.77, 0.77)])

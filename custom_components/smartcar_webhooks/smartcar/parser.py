@@ -634,6 +634,7 @@ def _parse_v4(document: dict[str, Any], received_at: datetime) -> Delivery:
         _v4_signal(collector, signal, received_at)
     if len(signals) > MAX_SIGNALS_PER_DELIVERY:
         collector.drop("signals", "too many signals")
+    _derive_charging(collector)
     _log_unread(collector.unread)
     return DataDelivery(
         kind=KIND_VEHICLE_STATE,
@@ -645,6 +646,27 @@ def _parse_v4(document: dict[str, Any], received_at: datetime) -> Delivery:
         dropped=tuple(collector.dropped),
         webhook_name=webhook_name,
     )
+
+
+def _derive_charging(collector: _Collector) -> None:
+    """Whether the car charges, from its charging status when it sends no `charge-ischarging`.
+
+    Some cars report only `charge-detailedchargingstatus`; 2.0 derives the flag the
+    same way from `/charge.state`.
+    """
+    status: Reading | None = None
+    for reading in collector.readings:
+        if reading.field is Field.CHARGING:
+            return
+        if reading.field is Field.CHARGING_STATE:
+            status = reading
+    if status is None:
+        return
+    if status.error is not None:
+        collector.add_error((Field.CHARGING,), status.error)
+    else:
+        charging = status.value is ChargingState.CHARGING
+        collector.add(Field.CHARGING, charging, status.recorded_at)
 
 
 def _v4_vehicle(raw: dict[str, Any]) -> VehicleInfo:
