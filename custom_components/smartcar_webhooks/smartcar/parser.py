@@ -402,7 +402,7 @@ class _Collector:
 def _log_unread(count: int) -> None:
     # A count, never the path or code: request text must not reach a log line.
     if count:
-        _LOGGER.debug("Skipped %s items the integration does not read", count)
+        _LOGGER.debug("Items the integration does not read: %s", count)
 
 
 # --- 2.0 ---------------------------------------------------------------------
