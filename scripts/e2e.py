@@ -362,6 +362,26 @@ def _strip_times(states: dict[str, dict[str, Any]]) -> dict[str, Any]:
     return {eid: (s["state"], s["attributes"]) for eid, s in states.items()}
 
 
+def _called(
+    requests: list[dict[str, Any]],
+    method: str,
+    vehicle_id: str,
+    webhook_id: str,
+    auth: str,
+    *,
+    status: int | None = None,
+) -> bool:
+    """Whether the simulator saw a (un)subscribe of a vehicle with this token kind."""
+    path = f"/v2.0/vehicles/{vehicle_id}/webhooks/{webhook_id}"
+    return any(
+        r["method"] == method
+        and r["path"] == path
+        and r["auth"] == auth
+        and (status is None or r.get("status") == status)
+        for r in requests
+    )
+
+
 async def barrier(ha: HomeAssistant) -> None:
     """Every event Home Assistant sent before now has arrived."""
     await ha.ws({"type": "get_config"})
@@ -682,13 +702,7 @@ class Run:
         await self.options(ha, sim, entry_id, [car1, car2])
         requests = await sim.call("GET", "/sim/requests")
         checks.check(
-            any(
-                r["method"] == "POST"
-                and r["path"] == f"/v2.0/vehicles/{car2}/webhooks/{webhook_id}"
-                and r["auth"] == "user"
-                and r.get("status") == 200
-                for r in requests
-            ),
+            _called(requests, "POST", car2, webhook_id, "user", status=200),
             "options: the added car was subscribed",
         )
         checks.check(
@@ -705,13 +719,7 @@ class Run:
         await self.options(ha, sim, entry_id, [car1])
         requests = await sim.call("GET", "/sim/requests")
         checks.check(
-            any(
-                r["method"] == "DELETE"
-                and r["path"] == f"/v2.0/vehicles/{car2}/webhooks/{webhook_id}"
-                and r["auth"] == "amt"
-                and r.get("status") == 200
-                for r in requests
-            ),
+            _called(requests, "DELETE", car2, webhook_id, "amt", status=200),
             "options: the removed car was unsubscribed with the AMT",
         )
         checks.check(
@@ -732,12 +740,7 @@ class Run:
         await ha.request("DELETE", f"/api/config/config_entries/entry/{entry_id}")
         requests = await sim.call("GET", "/sim/requests")
         checks.check(
-            any(
-                r["method"] == "DELETE"
-                and r["path"] == f"/v2.0/vehicles/{car1}/webhooks/{webhook_id}"
-                and r["auth"] == "amt"
-                for r in requests
-            ),
+            _called(requests, "DELETE", car1, webhook_id, "amt"),
             "removing the entry unsubscribed the car with the AMT",
         )
         checks.check(not await ha.entries(), "the entry is gone")
