@@ -12,9 +12,8 @@ from homeassistant.components.repairs import (
 from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 from homeassistant.core import HomeAssistant
 
-from .config_flow.base import TOKEN_SCHEMA
-from .config_flow.reconfigure import async_change_token
 from .const import CONF_MANAGEMENT_TOKEN, ISSUE_BAD_SIGNATURES
+from .management_token import TOKEN_SCHEMA, async_change_token
 
 
 def _loaded_entry(hass: HomeAssistant, entry_id: str | None) -> ConfigEntry | None:

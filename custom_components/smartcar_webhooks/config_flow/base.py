@@ -10,26 +10,12 @@ from homeassistant.config_entries import ConfigFlowResult
 from homeassistant.const import CONF_WEBHOOK_ID
 from homeassistant.core import callback
 from homeassistant.helpers.config_entry_oauth2_flow import AbstractOAuth2FlowHandler
-from homeassistant.helpers.selector import (
-    TextSelector,
-    TextSelectorConfig,
-    TextSelectorType,
-)
-import probatio
 
 from ..const import CONF_CLOUDHOOK, CONF_MANAGEMENT_TOKEN, DOMAIN, LOGGER
+from ..flow_webhook import DEFAULT_TITLE, FlowWebhook
 from ..smartcar import VerifyRequest
 from ..webhook import VerificationWindow
-from .flow_webhook import DEFAULT_TITLE, FlowWebhook
 from .vehicles import Discovered
-
-TOKEN_SCHEMA = probatio.Schema(
-    {
-        probatio.Required(CONF_MANAGEMENT_TOKEN): TextSelector(
-            TextSelectorConfig(type=TextSelectorType.PASSWORD)
-        )
-    }
-)
 
 
 class SmartcarFlowBase(AbstractOAuth2FlowHandler):

@@ -9,38 +9,13 @@ from __future__ import annotations
 from typing import Any
 
 from homeassistant.components import webhook
-from homeassistant.config_entries import ConfigEntry, ConfigEntryState, ConfigFlowResult
+from homeassistant.config_entries import ConfigEntry, ConfigFlowResult
 from homeassistant.const import CONF_WEBHOOK_ID
-from homeassistant.core import HomeAssistant
 
-from ..const import CONF_MANAGEMENT_TOKEN, DOMAIN
-from ..smartcar import token_unique_id
-from .base import TOKEN_SCHEMA, SmartcarFlowBase
-from .flow_webhook import CallbackUrlError, async_callback_url
-
-
-async def async_change_token(
-    hass: HomeAssistant, entry: ConfigEntry, token: str
-) -> str | None:
-    """Give the entry a new management token and reload it; an error key or None.
-
-    Used by reconfigure and by the repair raised when deliveries stop passing
-    the signature check. The caller then opens the entry's window.
-    """
-    unique_id = token_unique_id(token)
-    if not token:
-        return "empty_token"
-    if any(
-        other.unique_id == unique_id or other.data.get(CONF_MANAGEMENT_TOKEN) == token
-        for other in hass.config_entries.async_entries(DOMAIN, include_ignore=False)
-        if other.entry_id != entry.entry_id
-    ):
-        return "already_configured"
-    hass.config_entries.async_update_entry(
-        entry, unique_id=unique_id, data={**entry.data, CONF_MANAGEMENT_TOKEN: token}
-    )
-    await hass.config_entries.async_reload(entry.entry_id)
-    return None if entry.state is ConfigEntryState.LOADED else "entry_not_loaded"
+from ..const import CONF_MANAGEMENT_TOKEN
+from ..flow_webhook import CallbackUrlError, async_callback_url
+from ..management_token import TOKEN_SCHEMA, async_change_token
+from .base import SmartcarFlowBase
 
 
 class ReconfigureSteps(SmartcarFlowBase):

@@ -11,9 +11,10 @@ from homeassistant.config_entries import SOURCE_RECONFIGURE, ConfigFlowResult
 import probatio
 
 from ..const import CONF_MANAGEMENT_TOKEN
+from ..flow_webhook import CallbackUrlError, FlowWebhook
+from ..management_token import TOKEN_SCHEMA
 from ..smartcar import token_unique_id
-from .base import TOKEN_SCHEMA, SmartcarFlowBase
-from .flow_webhook import CallbackUrlError, FlowWebhook
+from .base import SmartcarFlowBase
 
 
 class VerifySteps(SmartcarFlowBase):

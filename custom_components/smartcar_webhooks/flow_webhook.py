@@ -10,11 +10,11 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.network import NoURLAvailableError
 from yarl import URL
 
-from .. import pending
-from ..cloudhook import async_delete_cloudhook, async_get_cloudhook_url
-from ..const import DOMAIN, LOGGER
-from ..smartcar import VerifyRequest, is_webhook_id
-from ..webhook import VerificationWindow, async_create_handler
+from . import pending
+from .cloudhook import async_delete_cloudhook, async_get_cloudhook_url
+from .const import DOMAIN, LOGGER
+from .smartcar import VerifyRequest, is_webhook_id
+from .webhook import VerificationWindow, async_create_handler
 
 DEFAULT_TITLE = "Smartcar"
 # VERIFY bodies are unsigned: an attacker may send many, so keep only a few ids.
