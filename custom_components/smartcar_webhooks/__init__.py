@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import (
+    ConfigEntryAuthFailed,
+    ConfigEntryNotReady,
+    ImplementationUnavailableError,
+    OAuth2TokenRequestBaseError,
+    OAuth2TokenRequestReauthError,
+)
 from homeassistant.helpers import (
     config_validation as cv,
     device_registry as dr,
@@ -14,18 +20,26 @@ from homeassistant.helpers.typing import ConfigType
 
 from . import pending
 from .cloudhook import async_delete_cloudhook
-from .connect import async_unsubscribe, known_vehicle_ids
+from .connect import (
+    MISSING_CREDENTIALS_ERRORS,
+    async_unsubscribe,
+    has_connect,
+    known_vehicle_ids,
+)
 from .const import CONF_CLOUDHOOK, CONF_MANAGEMENT_TOKEN, DOMAIN, PLATFORMS
-from .runtime import SmartcarRuntime, bad_signatures_issue_id, verify_refused_issue_id
+from .runtime import (
+    SmartcarConfigEntry,
+    SmartcarRuntime,
+    bad_signatures_issue_id,
+    verify_refused_issue_id,
+)
 from .services import async_setup_services
 from .smartcar import token_unique_id
 from .store import VehicleStore
 
-__all__ = ["PLATFORMS"]
+__all__ = ["PLATFORMS", "SmartcarConfigEntry"]
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
-
-type SmartcarConfigEntry = ConfigEntry[SmartcarRuntime]
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
@@ -47,8 +61,28 @@ async def async_migrate_entry(hass: HomeAssistant, entry: SmartcarConfigEntry) -
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: SmartcarConfigEntry) -> bool:
-    """Load the vehicles, set up the platforms, then receive deliveries."""
+    """Check the sign-in, load the vehicles, set up the platforms, then receive deliveries.
+
+    A Connect entry's credentials are checked first (the token is refreshed
+    when it expired): refused, the user signs in again; unreachable, set-up is
+    retried. A webhook-only entry has nothing to contact: Smartcar calls it.
+    """
     runtime = SmartcarRuntime(hass, entry)
+    if has_connect(entry):
+        try:
+            await runtime.connect.async_access_token()
+        except OAuth2TokenRequestReauthError as err:
+            raise ConfigEntryAuthFailed(
+                translation_domain=DOMAIN, translation_key="reauth_required"
+            ) from err
+        except MISSING_CREDENTIALS_ERRORS as err:
+            raise ConfigEntryAuthFailed(
+                translation_domain=DOMAIN, translation_key="missing_credentials"
+            ) from err
+        except (OAuth2TokenRequestBaseError, ImplementationUnavailableError) as err:
+            raise ConfigEntryNotReady(
+                translation_domain=DOMAIN, translation_key="cannot_connect"
+            ) from err
     await runtime.async_setup()
     entry.runtime_data = runtime
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)

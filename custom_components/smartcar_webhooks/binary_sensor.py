@@ -15,12 +15,12 @@ from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from . import SmartcarConfigEntry
 from .entity import (
     SmartcarEntity,
     SmartcarEntityDescription,
     async_add_vehicle_entities,
 )
+from .runtime import SmartcarConfigEntry
 from .smartcar import Closures, Field
 from .vehicle import KEY_PROBLEM, VehicleState
 

@@ -10,10 +10,10 @@ from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from . import SmartcarConfigEntry
-from .control import SmartcarControlEntityDescription, SmartcarController
-from .control_entity import async_add_control_entities
+from .control import SmartcarController
+from .control_entity import SmartcarControlEntityDescription, async_add_control_entities
 from .entity import SmartcarEntity
+from .runtime import SmartcarConfigEntry
 from .smartcar import READ_PERMISSIONS
 from .store import VehicleStore
 from .vehicle import VehicleState

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_TOKEN
@@ -33,16 +34,17 @@ from .const import (
     LOGGER,
     OAUTH2_SCOPES,
 )
+from .refusals import form_error_key
 from .smartcar import (
     CONTROL_CHARGE,
     CONTROL_SECURITY,
-    SmartcarAuthError,
     SmartcarClient,
-    SmartcarConnectionError,
     SmartcarError,
-    SmartcarRateLimitError,
-    SmartcarServerError,
+    VehicleInfo,
 )
+
+# A user's vehicles as Connect lists them: id -> (make/model/year, VIN if permitted).
+type Discovered = dict[str, tuple[VehicleInfo, str | None]]
 
 # Refresh tokens live 60 days and webhooks never use them: refresh well inside that.
 TOKEN_REFRESH_INTERVAL = timedelta(days=7)
@@ -57,20 +59,6 @@ def smartcar_client(hass: HomeAssistant) -> SmartcarClient:
 # The credentials an entry signed in with are gone (removed, or storage restored);
 # ImplementationUnavailableError, by contrast, says they may come back by themselves.
 MISSING_CREDENTIALS_ERRORS = (UnknownImplementationError,)
-
-
-def api_error_key(err: SmartcarError) -> str:
-    """The translation key of a Smartcar API error."""
-    match err:
-        case SmartcarAuthError():
-            return "invalid_auth"
-        case SmartcarRateLimitError():
-            return "rate_limited"
-        case SmartcarServerError():
-            return "smartcar_unavailable"
-        case SmartcarConnectionError():
-            return "cannot_connect"
-    return "smartcar_error"
 
 
 def connect_scopes(control: bool) -> tuple[str, ...]:
@@ -104,34 +92,48 @@ def has_connect(entry: ConfigEntry) -> bool:
     return CONF_TOKEN in entry.data
 
 
-async def async_access_token(hass: HomeAssistant, entry: ConfigEntry) -> str:
-    """A valid access token, refreshed (and stored) when needed.
+class ConnectSession:
+    """A Connect entry's sign-in: one OAuth2 session for the whole entry.
 
-    Raises the OAuth2 token errors of Home Assistant, or one of
-    `MISSING_CREDENTIALS_ERRORS` when the credentials are gone. A loaded entry
-    shares one session, so two refreshes never spend the same refresh token.
+    The controls, the options and the upkeep share it, so two refreshes never
+    spend the same refresh token.
     """
-    # runtime_data exists from early in setup (the first refresh runs then).
-    runtime = getattr(entry, "runtime_data", None)
-    session: OAuth2Session | None = runtime.oauth_session if runtime else None
-    if session is None:
-        implementation = await async_get_config_entry_implementation(hass, entry)
-        session = OAuth2Session(hass, entry, implementation)
-        if runtime is not None:
-            runtime.oauth_session = session
-    await session.async_ensure_token_valid()
-    return str(session.token["access_token"])
+
+    def __init__(self, hass: HomeAssistant, entry: ConfigEntry) -> None:
+        """Bind to the entry; the credentials are looked up on first use."""
+        self._hass = hass
+        self._entry = entry
+        self._session: OAuth2Session | None = None
+
+    async def async_access_token(self) -> str:
+        """A valid access token, refreshed (and stored) when needed.
+
+        Raises the OAuth2 token errors of Home Assistant, or one of
+        `MISSING_CREDENTIALS_ERRORS` when the credentials are gone.
+        """
+        if self._session is None:
+            implementation = await async_get_config_entry_implementation(
+                self._hass, self._entry
+            )
+            self._session = OAuth2Session(self._hass, self._entry, implementation)
+        await self._session.async_ensure_token_valid()
+        return str(self._session.token["access_token"])
 
 
 @callback
-def async_setup_token_upkeep(hass: HomeAssistant, entry: ConfigEntry) -> None:
-    """Keep the refresh token alive on a schedule; a 4xx refusal starts reauth."""
+def async_setup_token_upkeep(
+    hass: HomeAssistant, entry: ConfigEntry, connect: ConnectSession
+) -> None:
+    """Keep the refresh token alive on a schedule; a 4xx refusal starts reauth.
+
+    The first refresh is set-up's own check of the credentials.
+    """
     if not has_connect(entry):
         return
 
-    async def refresh(_now: datetime | None = None) -> None:
+    async def refresh(_now: datetime) -> None:
         try:
-            await async_access_token(hass, entry)
+            await connect.async_access_token()
         except OAuth2TokenRequestReauthError:
             LOGGER.warning("Smartcar refused the refresh token; sign in again")
             entry.async_start_reauth(hass)
@@ -143,7 +145,6 @@ def async_setup_token_upkeep(hass: HomeAssistant, entry: ConfigEntry) -> None:
     entry.async_on_unload(
         async_track_time_interval(hass, refresh, TOKEN_REFRESH_INTERVAL)
     )
-    entry.async_create_background_task(hass, refresh(), "smartcar token refresh")
 
 
 def known_vehicle_ids(hass: HomeAssistant, entry: ConfigEntry) -> set[str]:
@@ -165,7 +166,7 @@ async def _async_per_vehicle(
         try:
             await action(vehicle_id)
         except SmartcarError as err:
-            return api_error_key(err)
+            return form_error_key(err)
         return None
 
     results = await asyncio.gather(*(attempt(vehicle_id) for vehicle_id in vehicle_ids))
@@ -217,3 +218,49 @@ async def async_unsubscribe(
     if failed := sum(1 for error in outcome.values() if error is not None):
         LOGGER.warning("Could not unsubscribe %s of %s vehicles", failed, len(ordered))
     return outcome
+
+
+def vehicle_record(info: VehicleInfo) -> dict[str, Any]:
+    """How a subscribed vehicle is kept in the entry."""
+    return {"make": info.make, "model": info.model, "year": info.year}
+
+
+async def async_discover_vehicles(
+    client: SmartcarClient, access_token: str
+) -> Discovered:
+    """The user's vehicles with make/model/year and, where permitted, the VIN."""
+    ids = await client.vehicle_ids(access_token)
+
+    async def describe(vehicle_id: str) -> tuple[VehicleInfo, str | None]:
+        try:
+            info = await client.vehicle_info(access_token, vehicle_id)
+        except SmartcarError:
+            info = VehicleInfo(vehicle_id)
+        try:
+            vin = await client.vin(access_token, vehicle_id)
+        except SmartcarError:
+            vin = None  # read_vin not granted, or not supported
+        return info, vin
+
+    described = await asyncio.gather(*(describe(vehicle_id) for vehicle_id in ids))
+    return dict(zip(ids, described, strict=True))
+
+
+async def async_subscribe_confirming(
+    client: SmartcarClient,
+    access_token: str,
+    candidates: Sequence[str],
+    vehicle_ids: list[str],
+) -> tuple[str | None, dict[str, str | None]]:
+    """Subscribe vehicles to the first candidate webhook id Smartcar accepts.
+
+    Smartcar refuses a subscription, with the user's token, to a webhook of
+    another application: one accepted subscription confirms the id. Returns
+    the confirmed id (None if none was) and the results of the last attempt.
+    """
+    results: dict[str, str | None] = {}
+    for candidate in candidates:
+        results = await async_subscribe(client, access_token, candidate, vehicle_ids)
+        if any(error is None for error in results.values()):
+            return candidate, results
+    return None, results

@@ -9,11 +9,8 @@ a refusal becomes a translated error, and a refused token starts reauth.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime, timedelta
-from functools import partial
-import math
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
@@ -29,23 +26,20 @@ from homeassistant.util import dt as dt_util
 
 from .connect import (
     MISSING_CREDENTIALS_ERRORS,
-    async_access_token,
+    ConnectSession,
     granted_scopes,
     has_connect,
     smartcar_client,
 )
-from .const import CONF_FALLBACK_HOURS, CONF_VEHICLES, DOMAIN, LOGGER
-from .entity import SmartcarEntityDescription
+from .const import CONF_VEHICLES, LOGGER
+from .options import fallback_hours
+from .refusals import Refusal, action_error, refusal
 from .smartcar import (
     SmartcarApiError,
     SmartcarAuthError,
     SmartcarClient,
     SmartcarConnectionError,
     SmartcarNotCapableError,
-    SmartcarPermissionError,
-    SmartcarRateLimitError,
-    SmartcarServerError,
-    SmartcarVehicleStateError,
     fields_of_path,
     readable_paths,
 )
@@ -53,76 +47,10 @@ from .store import VehicleStore
 from .vehicle import VehicleState
 
 type Command = Callable[[SmartcarClient, str, str], Awaitable[None]]
-# What the client raises: Smartcar answered with an error, or could not be reached.
-type Refusal = SmartcarApiError | SmartcarConnectionError
 
 # How often the optional fallback looks for vehicles that went silent.
 FALLBACK_CHECK_INTERVAL = timedelta(minutes=10)
 NOT_SUPPORTED = "COMPATIBILITY"
-
-# VEHICLE_STATE codes with a message of their own; others name the code.
-VEHICLE_STATE_KEYS: dict[str, str] = {
-    "ASLEEP": "vehicle_asleep",
-    "UNREACHABLE": "vehicle_unreachable",
-    "REMOTE_ACCESS_DISABLED": "remote_access_disabled",
-    "CHARGING_PLUG_NOT_CONNECTED": "not_plugged_in",
-    "CHARGING_IN_PROGRESS": "already_charging",
-    "NOT_CHARGING": "not_charging",
-    "FULLY_CHARGED": "fully_charged",
-}
-
-
-@dataclass(frozen=True, kw_only=True)
-class SmartcarControlEntityDescription(SmartcarEntityDescription):
-    """An entity that acts on the car: it exists when any of `permissions` was granted.
-
-    `field` is what the car reports back: it confirms or contradicts a command.
-    """
-
-    permissions: frozenset[str]
-
-
-def refusal(err: Refusal) -> HomeAssistantError:
-    """The translated error a user reads for a Smartcar refusal."""
-    key, placeholders = _refusal_key(err)
-    return HomeAssistantError(
-        translation_domain=DOMAIN,
-        translation_key=key,
-        translation_placeholders=placeholders,
-    )
-
-
-def _refusal_key(err: Refusal) -> tuple[str, dict[str, str] | None]:
-    match err:
-        case SmartcarRateLimitError(retry_after=float() as seconds):
-            return "rate_limited_retry", {"seconds": str(math.ceil(seconds))}
-        case SmartcarRateLimitError():
-            return "rate_limited", None
-        case SmartcarPermissionError():
-            return "missing_permission", None
-        case SmartcarAuthError():
-            return "invalid_auth", None
-        case SmartcarNotCapableError():
-            return "not_capable", None
-        case SmartcarVehicleStateError(code=code):
-            if code in VEHICLE_STATE_KEYS:
-                return VEHICLE_STATE_KEYS[code], None
-            return "vehicle_state", {"code": code or "-"}
-        case SmartcarServerError():
-            return "smartcar_unavailable", None
-        case SmartcarConnectionError():
-            return "cannot_connect", None
-        case SmartcarApiError(error_type=error_type, code=code, status=status):
-            kind = "/".join(part for part in (error_type, code) if part)
-            return "smartcar_refused", {"error": kind or f"HTTP {status}"}
-
-
-def _error(key: str, placeholders: dict[str, str] | None = None) -> HomeAssistantError:
-    return HomeAssistantError(
-        translation_domain=DOMAIN,
-        translation_key=key,
-        translation_placeholders=placeholders,
-    )
 
 
 def _not_supported(vehicle: VehicleState, path: str) -> bool:
@@ -146,16 +74,24 @@ class SmartcarController:
     """Commands and fresh reads for the Connect vehicles of one entry."""
 
     def __init__(
-        self, hass: HomeAssistant, entry: ConfigEntry, store: VehicleStore
+        self,
+        hass: HomeAssistant,
+        entry: ConfigEntry,
+        store: VehicleStore,
+        connect: ConnectSession,
     ) -> None:
-        """Bind to the entry and its store."""
+        """Bind to the entry, its store and its sign-in."""
         self._hass = hass
         self._entry = entry
         self._store = store
+        self._connect = connect
         # When each vehicle was last read by the fallback (or by hand), and the
         # start: the fallback waits its hours from then, never polling at once.
         self._started = dt_util.utcnow()
         self._read_at: dict[str, datetime] = {}
+        # Whether the fallback update's last read failed: it logs once when
+        # reading starts to fail and once when it works again.
+        self._fallback_failing = False
 
     @property
     def scopes(self) -> frozenset[str]:
@@ -168,24 +104,14 @@ class SmartcarController:
             CONF_VEHICLES, {}
         )
 
-    def descriptions[DescriptionT: SmartcarControlEntityDescription](
-        self, descriptions: Sequence[DescriptionT]
-    ) -> list[DescriptionT]:
-        """The descriptions a granted permission allows, for Connect vehicles only."""
-        scopes = self.scopes if has_connect(self._entry) else frozenset()
-        permitted = [d for d in descriptions if d.permissions & scopes]
-        return [
-            replace(description, exists_fn=partial(self._exists, description))
-            for description in permitted
-        ]
+    @property
+    def permitted(self) -> frozenset[str]:
+        """The permissions controls may use: none for a webhook-only entry."""
+        return self.scopes if has_connect(self._entry) else frozenset()
 
     @callback
-    def async_remove_unpermitted(
-        self, domain: str, descriptions: Sequence[SmartcarControlEntityDescription]
-    ) -> None:
-        """Remove the controls of a permission no longer granted (after a reauth)."""
-        scopes = self.scopes if has_connect(self._entry) else frozenset()
-        keys = {d.key for d in descriptions if not d.permissions & scopes}
+    def async_remove_entities(self, domain: str, keys: set[str]) -> None:
+        """Remove a platform's entities of these keys (a permission withdrawn)."""
         registry = er.async_get(self._hass)
         for entity in er.async_entries_for_config_entry(registry, self._entry.entry_id):
             if entity.domain == domain and any(
@@ -193,21 +119,16 @@ class SmartcarController:
             ):
                 registry.async_remove(entity.entity_id)
 
-    def _exists(
-        self, description: SmartcarEntityDescription, vehicle: VehicleState
-    ) -> bool:
-        return self.controls(vehicle.vehicle_id) and description.exists(vehicle)
-
     async def _async_token(self) -> str:
         try:
-            return await async_access_token(self._hass, self._entry)
+            return await self._connect.async_access_token()
         except OAuth2TokenRequestReauthError as err:
             self._entry.async_start_reauth(self._hass)
-            raise _error("reauth_required") from err
+            raise action_error("reauth_required") from err
         except MISSING_CREDENTIALS_ERRORS as err:
-            raise _error("missing_credentials") from err
+            raise action_error("missing_credentials") from err
         except (OAuth2TokenRequestBaseError, ImplementationUnavailableError) as err:
-            raise _error("cannot_connect") from err
+            raise action_error("cannot_connect") from err
 
     def _refused(self, err: Refusal, entity_id: str | None) -> HomeAssistantError:
         LOGGER.debug("Smartcar refused a request: %s", err)
@@ -246,7 +167,7 @@ class SmartcarController:
     async def async_request_update(self, vehicle_id: str) -> None:
         """Read the vehicle afresh and merge it like a delivery (newest wins)."""
         if not (paths := self.read_paths(vehicle_id)):
-            raise _error("nothing_to_read")
+            raise action_error("nothing_to_read")
         self._read_at[vehicle_id] = dt_util.utcnow()
         token = await self._async_token()
         try:
@@ -273,7 +194,7 @@ class SmartcarController:
         if len(ids) == 1 and failed:
             raise failed[0]
         if failed:
-            raise _error(
+            raise action_error(
                 "update_failed", {"failed": str(len(failed)), "total": str(len(ids))}
             ) from failed[0]
 
@@ -288,7 +209,7 @@ class SmartcarController:
 
     @callback
     def _async_check_silent(self, now: datetime) -> None:
-        hours = self._entry.options.get(CONF_FALLBACK_HOURS)
+        hours = fallback_hours(self._entry)
         if not hours or not has_connect(self._entry):
             return
         due = now - timedelta(hours=hours)
@@ -310,4 +231,15 @@ class SmartcarController:
             await self.async_request_update(vehicle_id)
         except HomeAssistantError as err:
             # No vehicle id: logs name what failed, not which car.
-            LOGGER.info("A fallback update failed (%s)", err.translation_key)
+            if not self._fallback_failing:
+                self._fallback_failing = True
+                LOGGER.info(
+                    "The fallback update cannot read vehicles through Smartcar (%s)",
+                    err.translation_key,
+                )
+            else:
+                LOGGER.debug("A fallback update failed (%s)", err.translation_key)
+            return
+        if self._fallback_failing:
+            self._fallback_failing = False
+            LOGGER.info("The fallback update reads vehicles through Smartcar again")

@@ -10,6 +10,7 @@ persisted vehicle state, and a restart shows the car's last word).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING
@@ -17,16 +18,53 @@ from typing import TYPE_CHECKING
 from homeassistant.core import callback
 from homeassistant.helpers.entity import Entity
 
-from .control import Command, SmartcarControlEntityDescription, SmartcarController
-from .entity import SmartcarEntity, async_add_vehicle_entities
+from .control import Command, SmartcarController
+from .entity import (
+    SmartcarEntity,
+    SmartcarEntityDescription,
+    async_add_vehicle_entities,
+)
 from .smartcar import Value
 from .vehicle import KEY_LAST_DELIVERY, VehicleState
 
 if TYPE_CHECKING:
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-    from . import SmartcarConfigEntry
+    from .runtime import SmartcarConfigEntry
     from .store import VehicleStore
+
+
+@dataclass(frozen=True, kw_only=True)
+class SmartcarControlEntityDescription(SmartcarEntityDescription):
+    """An entity that acts on the car: it exists when any of `permissions` was granted.
+
+    `field` is what the car reports back: it confirms or contradicts a command.
+    """
+
+    permissions: frozenset[str]
+
+
+@dataclass(frozen=True, kw_only=True)
+class SmartcarTwoCommandEntityDescription(SmartcarControlEntityDescription):
+    """A control with one command for on (lock, start) and one for off."""
+
+    on_fn: Command
+    off_fn: Command
+
+
+def _permitted[DescriptionT: SmartcarControlEntityDescription](
+    controller: SmartcarController, descriptions: Sequence[DescriptionT]
+) -> list[DescriptionT]:
+    """The descriptions a granted permission allows, for Connect vehicles only."""
+
+    def exists(description: DescriptionT, vehicle: VehicleState) -> bool:
+        return controller.controls(vehicle.vehicle_id) and description.exists(vehicle)
+
+    return [
+        replace(description, exists_fn=partial(exists, description))
+        for description in descriptions
+        if description.permissions & controller.permitted
+    ]
 
 
 @callback
@@ -42,10 +80,14 @@ def async_add_control_entities[DescriptionT: SmartcarControlEntityDescription](
 ) -> None:
     """Add a platform's controls the granted permissions allow; drop withdrawn ones."""
     controller = entry.runtime_data.controller
-    controller.async_remove_unpermitted(domain, descriptions)
+    # A permission withdrawn (after a reauth) takes its controls with it.
+    controller.async_remove_entities(
+        domain,
+        {d.key for d in descriptions if not d.permissions & controller.permitted},
+    )
     async_add_vehicle_entities(
         entry,
-        controller.descriptions(descriptions),
+        _permitted(controller, descriptions),
         partial(entity_class, controller),
         async_add_entities,
     )
@@ -104,8 +146,6 @@ class SmartcarControlEntity(SmartcarEntity):
     @callback
     def _async_update_attrs(self) -> None:
         super()._async_update_attrs()
-        # A command can go to the car even while its latest reading is an error.
-        self._attr_available = True
         if self._intent is not None and self._reported_since_command():
             self._intent = self._intent_at = None
         self._attr_assumed_state = self._intent is not None
@@ -125,3 +165,23 @@ class SmartcarControlEntity(SmartcarEntity):
         self._intent, self._intent_at = intent, accepted_at
         self._async_update_attrs()
         self.async_write_ha_state()
+
+
+class SmartcarTwoCommandEntity(SmartcarControlEntity):
+    """A control whose field is the car's own on/off report (locked, charging)."""
+
+    entity_description: SmartcarTwoCommandEntityDescription
+
+    @property
+    def shown_on(self) -> bool | None:
+        """On (locked, charging) as commanded or reported; None while unknown."""
+        value = self.shown_value
+        return None if value is None else bool(value)
+
+    async def async_send_on(self) -> None:
+        """Send the on command; on is assumed until the car reports."""
+        await self.async_send(self.entity_description.on_fn, True)
+
+    async def async_send_off(self) -> None:
+        """Send the off command; off is assumed until the car reports."""
+        await self.async_send(self.entity_description.off_fn, False)

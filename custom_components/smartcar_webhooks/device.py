@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from homeassistant.config_entries import ConfigEntry, ConfigEntryState
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
 
-from .const import CONF_LOW_BATTERY, DEFAULT_LOW_BATTERY, DOMAIN
+from .const import DOMAIN
 from .smartcar import VehicleInfo
-
-if TYPE_CHECKING:
-    from . import SmartcarConfigEntry
-    from .vehicle import VehicleState
 
 # Makes that are acronyms keep their capitals; Smartcar sends every make in capitals.
 ACRONYM_MAKES = frozenset({"BMW", "BYD", "DS", "GMC", "MG", "RAM"})
@@ -58,34 +52,3 @@ def async_update_vehicle_device(
         model=model,
         sw_version=sw_version,
     )
-
-
-def low_battery(entry: ConfigEntry) -> float:
-    """The entry's low-battery threshold in %."""
-    return float(entry.options.get(CONF_LOW_BATTERY, DEFAULT_LOW_BATTERY))
-
-
-@callback
-def async_vehicle_of_device(
-    hass: HomeAssistant, device_id: str
-) -> tuple[SmartcarConfigEntry, str] | None:
-    """The entry and vehicle id of one of our vehicle devices; None otherwise."""
-    if (device := dr.async_get(hass).async_get(device_id)) is None:
-        return None
-    entry = hass.config_entries.async_get_entry(device.config_entry_id)
-    vehicle_ids = [
-        vehicle_id for domain, vehicle_id in device.identifiers if domain == DOMAIN
-    ]
-    if entry is None or entry.domain != DOMAIN or not vehicle_ids:
-        return None
-    return entry, vehicle_ids[0]
-
-
-@callback
-def async_loaded_vehicle(
-    entry: SmartcarConfigEntry, vehicle_id: str
-) -> VehicleState | None:
-    """The vehicle's state while its entry is loaded."""
-    if entry.state is not ConfigEntryState.LOADED:
-        return None
-    return entry.runtime_data.store.vehicles.get(vehicle_id)

@@ -9,14 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from homeassistant.components.device_automation import InvalidDeviceAutomationConfig
 from homeassistant.const import (
     CONF_BELOW,
     CONF_CONDITION,
     CONF_DEVICE_ID,
     CONF_DOMAIN,
     CONF_TYPE,
-    PERCENTAGE,
 )
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.condition import ConditionCheckerType
@@ -25,14 +23,21 @@ from homeassistant.helpers.typing import ConfigType, TemplateVarsType
 import probatio
 
 from .const import DOMAIN
-from .device import async_loaded_vehicle, async_vehicle_of_device, low_battery
+from .device_automation import (
+    BATTERY_BELOW,
+    BELOW_SCHEMA,
+    async_loaded_vehicle,
+    async_vehicle_of_device,
+    battery_below_capabilities,
+)
+from .options import low_battery
 from .smartcar import Field
 from .vehicle import VehicleState
 
 CONDITION_PLUGGED_IN = "is_plugged_in"
 CONDITION_UNPLUGGED = "is_unplugged"
 CONDITION_CHARGING = "is_charging"
-CONDITION_BATTERY_BELOW = "battery_below"
+CONDITION_BATTERY_BELOW = BATTERY_BELOW
 # Each condition type, and the field the car must report for it.
 CONDITION_FIELDS = {
     CONDITION_PLUGGED_IN: Field.PLUGGED_IN,
@@ -40,15 +45,8 @@ CONDITION_FIELDS = {
     CONDITION_CHARGING: Field.CHARGING,
     CONDITION_BATTERY_BELOW: Field.BATTERY_LEVEL,
 }
-PERCENT = probatio.All(probatio.Coerce(float), probatio.Range(min=0, max=100))
-
 CONDITION_SCHEMA = DEVICE_CONDITION_BASE_SCHEMA.extend(
-    {
-        probatio.Required(CONF_TYPE): probatio.In(list(CONDITION_FIELDS)),
-        # Only for battery_below; without it (or None, as a blueprint passes an
-        # empty input), the entry's low-battery threshold.
-        probatio.Optional(CONF_BELOW): probatio.Any(None, PERCENT),
-    }
+    {probatio.Required(CONF_TYPE): probatio.In(list(CONDITION_FIELDS)), **BELOW_SCHEMA}
 )
 
 
@@ -77,20 +75,7 @@ async def async_get_condition_capabilities(
     """The level of "battery below", by default the entry's threshold."""
     if config[CONF_TYPE] != CONDITION_BATTERY_BELOW:
         return {}
-    found = async_vehicle_of_device(hass, config[CONF_DEVICE_ID])
-    if found is None:
-        raise InvalidDeviceAutomationConfig("Not a Smartcar vehicle")
-    return {
-        "extra_fields": probatio.Schema(
-            {
-                probatio.Required(
-                    CONF_BELOW,
-                    default=low_battery(found[0]),
-                    description={"suffix": PERCENTAGE},
-                ): PERCENT
-            }
-        )
-    }
+    return battery_below_capabilities(hass, config)
 
 
 def _met(kind: str, vehicle: VehicleState, below: float) -> bool:

@@ -12,12 +12,12 @@ from homeassistant.components.device_tracker import (
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from . import SmartcarConfigEntry
 from .entity import (
     SmartcarEntity,
     SmartcarEntityDescription,
     async_add_vehicle_entities,
 )
+from .runtime import SmartcarConfigEntry
 from .smartcar import Field, Location
 
 PARALLEL_UPDATES = 0

@@ -10,10 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from homeassistant.components.device_automation import (
-    DEVICE_TRIGGER_BASE_SCHEMA,
-    InvalidDeviceAutomationConfig,
-)
+from homeassistant.components.device_automation import DEVICE_TRIGGER_BASE_SCHEMA
 from homeassistant.const import (
     ATTR_BATTERY_LEVEL,
     CONF_BELOW,
@@ -21,7 +18,6 @@ from homeassistant.const import (
     CONF_DOMAIN,
     CONF_PLATFORM,
     CONF_TYPE,
-    PERCENTAGE,
 )
 from homeassistant.core import CALLBACK_TYPE, HassJob, HomeAssistant, callback
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
@@ -30,23 +26,25 @@ from homeassistant.helpers.typing import ConfigType
 import probatio
 
 from .const import ATTR_CAR_TIME, DOMAIN
-from .device import async_loaded_vehicle, async_vehicle_of_device, low_battery
+from .device_automation import (
+    BATTERY_BELOW,
+    BELOW_SCHEMA,
+    async_loaded_vehicle,
+    async_require_vehicle,
+    async_vehicle_of_device,
+    battery_below_capabilities,
+)
 from .events import CHARGING_EVENTS, VehicleEvent, VehicleEventType
-from .runtime import signal_battery, signal_events
+from .options import low_battery
+from .signals import signal_battery, signal_events
 from .smartcar import Field
 from .vehicle import VehicleState
 
-TRIGGER_BATTERY_BELOW = "battery_below"
+TRIGGER_BATTERY_BELOW = BATTERY_BELOW
 TRIGGER_TYPES = [*(kind.value for kind in VehicleEventType), TRIGGER_BATTERY_BELOW]
-PERCENT = probatio.All(probatio.Coerce(float), probatio.Range(min=0, max=100))
 
 TRIGGER_SCHEMA = DEVICE_TRIGGER_BASE_SCHEMA.extend(
-    {
-        probatio.Required(CONF_TYPE): probatio.In(TRIGGER_TYPES),
-        # Only for battery_below; without it (or None, as a blueprint passes an
-        # empty input), the entry's low-battery threshold.
-        probatio.Optional(CONF_BELOW): probatio.Any(None, PERCENT),
-    }
+    {probatio.Required(CONF_TYPE): probatio.In(TRIGGER_TYPES), **BELOW_SCHEMA}
 )
 
 
@@ -87,20 +85,7 @@ async def async_get_trigger_capabilities(
     """The level of "battery below", by default the entry's threshold."""
     if config[CONF_TYPE] != TRIGGER_BATTERY_BELOW:
         return {}
-    found = async_vehicle_of_device(hass, config[CONF_DEVICE_ID])
-    if found is None:
-        raise InvalidDeviceAutomationConfig("Not a Smartcar vehicle")
-    return {
-        "extra_fields": probatio.Schema(
-            {
-                probatio.Required(
-                    CONF_BELOW,
-                    default=low_battery(found[0]),
-                    description={"suffix": PERCENTAGE},
-                ): PERCENT
-            }
-        )
-    }
+    return battery_below_capabilities(hass, config)
 
 
 async def async_attach_trigger(
@@ -111,9 +96,7 @@ async def async_attach_trigger(
 ) -> CALLBACK_TYPE:
     """Run the action on the vehicle's events of the configured type."""
     device_id, kind = config[CONF_DEVICE_ID], config[CONF_TYPE]
-    if (found := async_vehicle_of_device(hass, device_id)) is None:
-        raise InvalidDeviceAutomationConfig(f"Not a Smartcar vehicle: {device_id}")
-    entry, vehicle_id = found
+    entry, vehicle_id = async_require_vehicle(hass, device_id)
     job = HassJob(action, f"Smartcar device trigger {trigger_info['name']}")
     trigger: dict[str, Any] = {
         **trigger_info["trigger_data"],

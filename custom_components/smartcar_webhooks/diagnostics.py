@@ -8,7 +8,6 @@ from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.const import CONF_TOKEN, CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant
 
-from . import SmartcarConfigEntry
 from .connect import has_connect
 from .const import (
     CONF_MANAGEMENT_TOKEN,
@@ -16,6 +15,7 @@ from .const import (
     CONF_SMARTCAR_WEBHOOK_ID,
     CONF_VEHICLES,
 )
+from .runtime import SmartcarConfigEntry
 
 TO_REDACT = {
     CONF_WEBHOOK_ID,

@@ -21,7 +21,7 @@ from .vehicle import KEY_NEW, VehicleState
 if TYPE_CHECKING:
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-    from . import SmartcarConfigEntry
+    from .runtime import SmartcarConfigEntry
     from .store import VehicleStore
 
 

@@ -15,7 +15,6 @@ from homeassistant.const import ATTR_BATTERY_LEVEL
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from . import SmartcarConfigEntry
 from .const import ATTR_CAR_TIME
 from .entity import (
     SmartcarEntity,
@@ -23,6 +22,7 @@ from .entity import (
     async_add_vehicle_entities,
 )
 from .events import VehicleEvent, VehicleEventType
+from .runtime import SmartcarConfigEntry
 from .smartcar import Field
 from .store import VehicleStore
 from .vehicle import KEY_CHARGING_EVENT, VehicleState

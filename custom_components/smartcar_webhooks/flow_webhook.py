@@ -12,11 +12,10 @@ from yarl import URL
 
 from . import pending
 from .cloudhook import async_delete_cloudhook, async_get_cloudhook_url
-from .const import DOMAIN, LOGGER
+from .const import DEFAULT_TITLE, DOMAIN, LOGGER
 from .smartcar import VerifyRequest, is_webhook_id
 from .webhook import VerificationWindow, async_create_handler
 
-DEFAULT_TITLE = "Smartcar"
 # VERIFY bodies are unsigned: an attacker may send many, so keep only a few ids.
 MAX_CANDIDATES = 3
 

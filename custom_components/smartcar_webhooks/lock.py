@@ -10,9 +10,12 @@ from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from . import SmartcarConfigEntry
-from .control import Command, SmartcarControlEntityDescription
-from .control_entity import SmartcarControlEntity, async_add_control_entities
+from .control_entity import (
+    SmartcarTwoCommandEntity,
+    SmartcarTwoCommandEntityDescription,
+    async_add_control_entities,
+)
+from .runtime import SmartcarConfigEntry
 from .smartcar import CONTROL_SECURITY, Field, SmartcarClient
 
 # Commands wait for Smartcar and the car: one at a time.
@@ -21,12 +24,9 @@ PARALLEL_UPDATES = 1
 
 @dataclass(frozen=True, kw_only=True)
 class SmartcarLockEntityDescription(
-    SmartcarControlEntityDescription, LockEntityDescription
+    SmartcarTwoCommandEntityDescription, LockEntityDescription
 ):
-    """A lock whose field is the car's own locked report."""
-
-    lock_fn: Command
-    unlock_fn: Command
+    """A lock whose field is the car's own locked report; on is locked."""
 
 
 LOCKS: tuple[SmartcarLockEntityDescription, ...] = (
@@ -35,13 +35,13 @@ LOCKS: tuple[SmartcarLockEntityDescription, ...] = (
         key=Field.LOCKED.value,
         field=Field.LOCKED,
         permissions=frozenset({CONTROL_SECURITY}),
-        lock_fn=SmartcarClient.lock,
-        unlock_fn=SmartcarClient.unlock,
+        on_fn=SmartcarClient.lock,
+        off_fn=SmartcarClient.unlock,
     ),
 )
 
 
-class SmartcarLock(SmartcarControlEntity, LockEntity):
+class SmartcarLock(SmartcarTwoCommandEntity, LockEntity):
     """The doors, locked or not, as commanded until the car reports."""
 
     entity_description: SmartcarLockEntityDescription
@@ -49,16 +49,15 @@ class SmartcarLock(SmartcarControlEntity, LockEntity):
     @callback
     def _async_update_attrs(self) -> None:
         super()._async_update_attrs()
-        value = self.shown_value
-        self._attr_is_locked = None if value is None else bool(value)
+        self._attr_is_locked = self.shown_on
 
     async def async_lock(self, **kwargs: Any) -> None:
         """Lock the doors."""
-        await self.async_send(self.entity_description.lock_fn, True)
+        await self.async_send_on()
 
     async def async_unlock(self, **kwargs: Any) -> None:
         """Unlock the doors."""
-        await self.async_send(self.entity_description.unlock_fn, False)
+        await self.async_send_off()
 
 
 async def async_setup_entry(

@@ -14,9 +14,12 @@ from homeassistant.const import PERCENTAGE, Platform
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from . import SmartcarConfigEntry
-from .control import SmartcarControlEntityDescription
-from .control_entity import SmartcarControlEntity, async_add_control_entities
+from .control_entity import (
+    SmartcarControlEntity,
+    SmartcarControlEntityDescription,
+    async_add_control_entities,
+)
+from .runtime import SmartcarConfigEntry
 from .smartcar import (
     CHARGE_LIMIT_MAX,
     CHARGE_LIMIT_MIN,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from datetime import datetime
-from typing import TYPE_CHECKING
+from functools import partial
 
 from aiohttp.hdrs import METH_POST
 from homeassistant.components import persistent_notification
@@ -26,10 +26,9 @@ from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.translation import async_get_translations
 from homeassistant.util import dt as dt_util
-from homeassistant.util.signal_type import SignalType
 
 from . import pending
-from .connect import async_setup_token_upkeep, has_connect
+from .connect import ConnectSession, async_setup_token_upkeep, has_connect
 from .const import (
     BAD_SIGNATURE_LIMIT,
     BAD_SIGNATURE_SPAN,
@@ -43,9 +42,10 @@ from .const import (
     LOGGER,
 )
 from .control import SmartcarController
-from .device import async_update_vehicle_device, low_battery
-from .events import VehicleEvent
+from .device import async_update_vehicle_device
 from .migrate import async_restored_state
+from .options import low_battery
+from .signals import signal_battery, signal_events
 from .smartcar import (
     ChargingEvent,
     DataDelivery,
@@ -60,11 +60,6 @@ from .smartcar import (
 from .store import Outcome, VehicleStore
 from .vehicle import KEY_CHARGING_EVENT, KEY_INFO, VehicleState, concerns_us
 from .webhook import VerificationWindow, async_create_handler
-
-if TYPE_CHECKING:
-    from homeassistant.helpers.config_entry_oauth2_flow import OAuth2Session
-
-    from . import SmartcarConfigEntry
 
 type Delivery = DataDelivery | ErrorDelivery | ChargingEvent
 
@@ -81,29 +76,17 @@ def verify_refused_issue_id(entry: ConfigEntry) -> str:
     return f"{ISSUE_VERIFY_REFUSED}_{entry.entry_id}"
 
 
-def signal_events(
-    entry_id: str, vehicle_id: str
-) -> SignalType[tuple[VehicleEvent, ...]]:
-    """Dispatcher signal with the events of a delivery for one vehicle."""
-    return SignalType(f"{DOMAIN}_{entry_id}_{vehicle_id}_events")
-
-
-def signal_battery(entry_id: str, vehicle_id: str) -> SignalType[float, float]:
-    """Dispatcher signal with a vehicle's battery level before and after a change."""
-    return SignalType(f"{DOMAIN}_{entry_id}_{vehicle_id}_battery")
-
-
 class SmartcarRuntime:
     """The loaded state of one entry."""
-
-    oauth_session: OAuth2Session | None = None  # Connect entries, made on first use
 
     def __init__(self, hass: HomeAssistant, entry: SmartcarConfigEntry) -> None:
         """Bind to the entry; `async_setup` loads the store."""
         self.hass = hass
         self.entry = entry
         self.store = VehicleStore(hass, entry.entry_id)
-        self.controller = SmartcarController(hass, entry, self.store)
+        # Connect entries: the one sign-in the controls, options and upkeep share.
+        self.connect = ConnectSession(hass, entry)
+        self.controller = SmartcarController(hass, entry, self.store, self.connect)
         self.window = VerificationWindow(self._on_verified)
         self._test_notice: asyncio.Task[None] | None = None
         self._bad_signatures: deque[datetime] = deque(maxlen=BAD_SIGNATURE_LIMIT)
@@ -111,8 +94,7 @@ class SmartcarRuntime:
     async def async_setup(self) -> None:
         """Load the store (migrating an older version's states) and known vehicles."""
         entry, store = self.entry, self.store
-        store.low_battery = low_battery(entry)
-        entry.async_on_unload(entry.add_update_listener(self._async_entry_updated))
+        store.low_battery = partial(low_battery, entry)
         if not await store.async_load():
             store.async_restore(async_restored_state(self.hass, entry.entry_id))
         # Registered before the platforms, so a device exists before its entities.
@@ -124,11 +106,11 @@ class SmartcarRuntime:
         )
         for vehicle in self.store.vehicles.values():
             self._update_device(vehicle, {KEY_INFO})
-        self._add_connect_vehicles()
+        self.async_add_connect_vehicles()
 
     @callback
-    def _add_connect_vehicles(self) -> None:
-        # Subscribed through Connect (set-up or options): a device at once.
+    def async_add_connect_vehicles(self) -> None:
+        """Give each vehicle subscribed through Connect (set-up, options) its device."""
         for vehicle_id, record in self.entry.data.get(CONF_VEHICLES, {}).items():
             if vehicle_id not in self.store.vehicles:
                 self.store.async_add_vehicle(
@@ -166,7 +148,7 @@ class SmartcarRuntime:
             allowed_methods=[METH_POST],
         )
         entry.async_on_unload(lambda: webhook_unregister(hass, webhook_id))
-        async_setup_token_upkeep(hass, entry)
+        async_setup_token_upkeep(hass, entry, self.connect)
         self.controller.async_start()
 
     async def async_stop(self) -> None:
@@ -273,14 +255,6 @@ class SmartcarRuntime:
                 *change,
             )
 
-    async def _async_entry_updated(
-        self, _hass: HomeAssistant, entry: ConfigEntry
-    ) -> None:
-        # A new threshold applies to the next delivery, a vehicle the options
-        # subscribed gets its device now; no reload needed.
-        self.store.low_battery = low_battery(entry)
-        self._add_connect_vehicles()
-
     @callback
     def _notify_test_delivery(self) -> None:
         # One notice at a time, however many test deliveries arrive.
@@ -337,3 +311,6 @@ class SmartcarRuntime:
             translation_placeholders={"title": self.entry.title},
             data={"entry_id": self.entry.entry_id},
         )
+
+
+type SmartcarConfigEntry = ConfigEntry[SmartcarRuntime]

@@ -29,12 +29,12 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
-from . import SmartcarConfigEntry
 from .entity import (
     SmartcarEntity,
     SmartcarEntityDescription,
     async_add_vehicle_entities,
 )
+from .runtime import SmartcarConfigEntry
 from .smartcar import ChargingState, Field
 from .vehicle import KEY_LAST_DELIVERY, KEY_LAST_UPDATE, VehicleState
 

@@ -87,8 +87,9 @@ class VehicleStore:
             hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}", private=True
         )
         self.vehicles: dict[str, VehicleState] = {}
-        # Battery % below which a `low_battery` event fires (the entry's option).
-        self.low_battery: float = DEFAULT_LOW_BATTERY
+        # Battery % below which a `low_battery` event fires (the entry's option,
+        # read at each delivery so that a new threshold needs no reload).
+        self.low_battery: Callable[[], float] = lambda: DEFAULT_LOW_BATTERY
         self._removed: dict[str, Removed] = {}
         self._listeners: dict[tuple[str | None, str], list[Listener]] = {}
         self._save_pending = False
@@ -283,7 +284,7 @@ class VehicleStore:
                 continue
             changed |= self._delivered(vehicle, delivery)
             changed |= vehicle.merge(
-                report.readings, _report_time(delivery, report), self.low_battery
+                report.readings, _report_time(delivery, report), self.low_battery()
             )
             self._notify(vehicle, changed)
         return outcomes

@@ -10,9 +10,12 @@ from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from . import SmartcarConfigEntry
-from .control import Command, SmartcarControlEntityDescription
-from .control_entity import SmartcarControlEntity, async_add_control_entities
+from .control_entity import (
+    SmartcarTwoCommandEntity,
+    SmartcarTwoCommandEntityDescription,
+    async_add_control_entities,
+)
+from .runtime import SmartcarConfigEntry
 from .smartcar import CONTROL_CHARGE, Field, SmartcarClient
 
 # Commands wait for Smartcar and the car: one at a time.
@@ -21,12 +24,9 @@ PARALLEL_UPDATES = 1
 
 @dataclass(frozen=True, kw_only=True)
 class SmartcarSwitchEntityDescription(
-    SmartcarControlEntityDescription, SwitchEntityDescription
+    SmartcarTwoCommandEntityDescription, SwitchEntityDescription
 ):
     """A switch whose field is the car's own on/off report."""
-
-    on_fn: Command
-    off_fn: Command
 
 
 SWITCHES: tuple[SmartcarSwitchEntityDescription, ...] = (
@@ -41,7 +41,7 @@ SWITCHES: tuple[SmartcarSwitchEntityDescription, ...] = (
 )
 
 
-class SmartcarSwitch(SmartcarControlEntity, SwitchEntity):
+class SmartcarSwitch(SmartcarTwoCommandEntity, SwitchEntity):
     """Charging on or off, as commanded until the car reports."""
 
     entity_description: SmartcarSwitchEntityDescription
@@ -49,16 +49,15 @@ class SmartcarSwitch(SmartcarControlEntity, SwitchEntity):
     @callback
     def _async_update_attrs(self) -> None:
         super()._async_update_attrs()
-        value = self.shown_value
-        self._attr_is_on = None if value is None else bool(value)
+        self._attr_is_on = self.shown_on
 
     async def async_turn_on(self, **kwargs: Any) -> None:
         """Start charging."""
-        await self.async_send(self.entity_description.on_fn, True)
+        await self.async_send_on()
 
     async def async_turn_off(self, **kwargs: Any) -> None:
         """Stop charging."""
-        await self.async_send(self.entity_description.off_fn, False)
+        await self.async_send_off()
 
 
 async def async_setup_entry(

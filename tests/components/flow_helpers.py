@@ -71,9 +71,9 @@ VEHICLES: dict[str, dict[str, Any]] = {
         "vin": "WVGZZZE2ZNP009012",
     },
 }
-KIA_LABEL = "KIA EV6 (2023) · …1234"
-POLESTAR_LABEL = "POLESTAR Polestar 2 (2024) · …5678"
-VW_LABEL = "VOLKSWAGEN ID.4 (2022) · …9012"
+KIA_LABEL = "Kia EV6 (2023) · …1234"
+POLESTAR_LABEL = "Polestar 2 (2024) · …5678"
+VW_LABEL = "Volkswagen ID.4 (2022) · …9012"
 
 TOKEN_RESPONSE = {
     "access_token": "user-access-token",

@@ -359,8 +359,19 @@ async def test_removal_completes_whatever_smartcar_answers(
 # --- the entry's own token upkeep -----------------------------------------------
 
 
+async def set_up_failing(hass: HomeAssistant, data: dict[str, Any]) -> MockConfigEntry:
+    """A Connect entry whose set-up (its check of the sign-in) does not succeed."""
+    entry = MockConfigEntry(
+        domain=DOMAIN, title="Smartcar", unique_id=UNIQUE_ID, data=data
+    )
+    entry.add_to_hass(hass)
+    assert not await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    return entry
+
+
 @pytest.mark.parametrize("answer", [SLOW, UNAVAILABLE], ids=["slow", "503"])
-async def test_token_upkeep_fault_only_warns(
+async def test_token_fault_at_set_up_is_retried(
     hass: HomeAssistant,
     aioclient_mock: AiohttpClientMocker,
     caplog: pytest.LogCaptureFixture,
@@ -368,25 +379,45 @@ async def test_token_upkeep_fault_only_warns(
 ) -> None:
     aioclient_mock.post(OAUTH2_TOKEN, **answer)
 
-    entry = await set_up(hass, connect_entry_data(expires_at=0))
+    entry = await set_up_failing(hass, connect_entry_data(expires_at=0))
 
-    assert entry.state is ConfigEntryState.LOADED
+    assert entry.state is ConfigEntryState.SETUP_RETRY
     assert reauth_flows(hass, entry) == []
-    assert "Could not refresh the Smartcar token; will try again" in caplog.text
     assert errors_logged(caplog) == []
 
 
-async def test_token_upkeep_refused_starts_reauth(
+async def test_token_refused_at_set_up_starts_reauth(
     hass: HomeAssistant,
     aioclient_mock: AiohttpClientMocker,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     aioclient_mock.post(OAUTH2_TOKEN, **TOKEN_REFUSED)
 
-    entry = await set_up(hass, connect_entry_data(expires_at=0))
+    entry = await set_up_failing(hass, connect_entry_data(expires_at=0))
+
+    assert entry.state is ConfigEntryState.SETUP_ERROR
+    assert len(reauth_flows(hass, entry)) == 1
+    assert errors_logged(caplog) == []
+
+
+@pytest.mark.parametrize("answer", [SLOW, UNAVAILABLE], ids=["slow", "503"])
+async def test_token_upkeep_fault_only_warns(
+    hass: HomeAssistant,
+    aioclient_mock: AiohttpClientMocker,
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+    answer: dict[str, Any],
+) -> None:
+    entry = await set_up(hass, connect_entry_data())
+    aioclient_mock.post(OAUTH2_TOKEN, **answer)
+
+    freezer.tick(TOKEN_REFRESH_INTERVAL + timedelta(seconds=1))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
 
     assert entry.state is ConfigEntryState.LOADED
-    assert len(reauth_flows(hass, entry)) == 1
+    assert reauth_flows(hass, entry) == []
+    assert "Could not refresh the Smartcar token; will try again" in caplog.text
     assert errors_logged(caplog) == []
 
 
@@ -396,12 +427,13 @@ async def test_weekly_refresh_after_a_slow_one_tries_again(
     freezer: FrozenDateTimeFactory,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
+    entry = await set_up(hass, connect_entry_data())
     aioclient_mock.post(OAUTH2_TOKEN, **SLOW)
-    entry = await set_up(hass, connect_entry_data(expires_at=0))
 
-    freezer.tick(TOKEN_REFRESH_INTERVAL + timedelta(seconds=1))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
+    for _week in range(2):
+        freezer.tick(TOKEN_REFRESH_INTERVAL + timedelta(seconds=1))
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done(wait_background_tasks=True)
 
     assert aioclient_mock.call_count == 2
     assert entry.state is ConfigEntryState.LOADED

@@ -47,7 +47,6 @@ from custom_components.smartcar_webhooks import application_credentials
 from custom_components.smartcar_webhooks.connect import (
     TOKEN_REFRESH_INTERVAL,
     UNSUBSCRIBE_TIMEOUT,
-    async_access_token,
 )
 from custom_components.smartcar_webhooks.const import (
     CONF_MANAGEMENT_TOKEN,
@@ -246,12 +245,14 @@ async def test_loaded_entry_shares_one_oauth_session(
     """One session (and its lock) per entry: refreshes never race each other."""
     aioclient_mock.post(OAUTH2_TOKEN, json=NEW_TOKEN)
     entry = await set_up(hass, connect_entry_data(expires_at=time.time() - 60))
-    session = entry.runtime_data.oauth_session
+    connect = entry.runtime_data.connect
+    session = connect._session
     assert session is not None
 
-    await async_access_token(hass, entry)
+    await connect.async_access_token()
 
-    assert entry.runtime_data.oauth_session is session
+    assert connect._session is session
+    assert aioclient_mock.call_count == 1
 
 
 async def test_refresh_stops_when_the_entry_is_unloaded(
@@ -270,14 +271,54 @@ async def test_refresh_stops_when_the_entry_is_unloaded(
     assert aioclient_mock.call_count == 0
 
 
-async def test_refused_refresh_starts_reauth(
-    hass: HomeAssistant,
-    aioclient_mock: AiohttpClientMocker,
-    caplog: pytest.LogCaptureFixture,
+async def set_up_failing(hass: HomeAssistant, data: dict[str, Any]) -> MockConfigEntry:
+    """Add an entry whose set-up is expected not to succeed."""
+    entry = MockConfigEntry(
+        domain=DOMAIN, title="Smartcar", unique_id=SMARTCAR_WEBHOOK_ID, data=data
+    )
+    entry.add_to_hass(hass)
+    assert not await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    return entry
+
+
+async def test_refused_refresh_at_set_up_asks_to_sign_in_again(
+    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker
 ) -> None:
+    """test-before-setup: Smartcar refusing the refresh token is an auth failure."""
     aioclient_mock.post(OAUTH2_TOKEN, status=400, json={"error": "invalid_grant"})
 
-    entry = await set_up(hass, connect_entry_data(expires_at=0))
+    entry = await set_up_failing(hass, connect_entry_data(expires_at=0))
+
+    assert entry.state is ConfigEntryState.SETUP_ERROR
+    assert len(reauth_flows(hass, entry)) == 1
+
+
+@pytest.mark.parametrize(
+    "answer", [{"status": 500}, {"status": 429}, {"exc": ClientError()}]
+)
+async def test_failed_refresh_at_set_up_is_retried(
+    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker, answer: dict[str, Any]
+) -> None:
+    aioclient_mock.post(OAUTH2_TOKEN, **answer)
+
+    entry = await set_up_failing(hass, connect_entry_data(expires_at=0))
+
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+    assert reauth_flows(hass, entry) == []
+
+
+async def test_refused_weekly_refresh_starts_reauth(
+    hass: HomeAssistant,
+    aioclient_mock: AiohttpClientMocker,
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    entry = await set_up(hass, connect_entry_data())
+    aioclient_mock.post(OAUTH2_TOKEN, status=400, json={"error": "invalid_grant"})
+
+    freezer.tick(TOKEN_REFRESH_INTERVAL)
+    async_fire_time_changed(hass)
     await hass.async_block_till_done()
 
     assert len(reauth_flows(hass, entry)) == 1
@@ -288,15 +329,18 @@ async def test_refused_refresh_starts_reauth(
 @pytest.mark.parametrize(
     "answer", [{"status": 500}, {"status": 429}, {"exc": ClientError()}]
 )
-async def test_failed_refresh_only_logs_a_warning(
+async def test_failed_weekly_refresh_only_logs_a_warning(
     hass: HomeAssistant,
     aioclient_mock: AiohttpClientMocker,
+    freezer: FrozenDateTimeFactory,
     caplog: pytest.LogCaptureFixture,
     answer: dict[str, Any],
 ) -> None:
+    entry = await set_up(hass, connect_entry_data())
     aioclient_mock.post(OAUTH2_TOKEN, **answer)
 
-    entry = await set_up(hass, connect_entry_data(expires_at=0))
+    freezer.tick(TOKEN_REFRESH_INTERVAL)
+    async_fire_time_changed(hass)
     await hass.async_block_till_done()
 
     assert reauth_flows(hass, entry) == []
@@ -309,9 +353,7 @@ async def test_failed_refresh_only_logs_a_warning(
     ][-1] == "Could not refresh the Smartcar token; will try again"
 
 
-async def test_unavailable_credentials_are_retried_later(
-    hass: HomeAssistant, caplog: pytest.LogCaptureFixture
-) -> None:
+async def test_unavailable_credentials_are_retried_later(hass: HomeAssistant) -> None:
     async def provider_down(_hass: HomeAssistant, _domain: str) -> list[Any]:
         raise ImplementationUnavailableError("cloud")
 
@@ -319,28 +361,25 @@ async def test_unavailable_credentials_are_retried_later(
         hass, "cloud", provider_down
     )
 
-    entry = await set_up(
+    entry = await set_up_failing(
         hass, {**connect_entry_data(expires_at=0), "auth_implementation": "cloud"}
     )
 
-    assert entry.state is ConfigEntryState.LOADED
-    assert "Could not refresh the Smartcar token; will try again" in caplog.text
+    assert entry.state is ConfigEntryState.SETUP_RETRY
 
 
-async def test_removed_credentials_only_log_a_warning(
-    hass: HomeAssistant, caplog: pytest.LogCaptureFixture
-) -> None:
-    """Credentials that are gone are not an unhandled error in a background task.
+async def test_removed_credentials_ask_the_user(hass: HomeAssistant) -> None:
+    """Credentials that are gone fail set-up as an auth problem, not a traceback.
 
     Home Assistant 2026.10 raises `UnknownImplementationError` (not
     `ImplementationUnavailableError`) for an entry whose credentials are gone.
     """
-    entry = await set_up(
+    entry = await set_up_failing(
         hass, {**connect_entry_data(expires_at=0), "auth_implementation": "gone"}
     )
 
-    assert entry.state is ConfigEntryState.LOADED
-    assert "The Smartcar application credentials are missing" in caplog.text
+    assert entry.state is ConfigEntryState.SETUP_ERROR
+    assert len(reauth_flows(hass, entry)) == 1
 
 
 async def test_webhook_only_entry_never_calls_the_token_endpoint(

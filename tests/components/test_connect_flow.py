@@ -353,7 +353,7 @@ async def test_vehicle_without_vin_is_listed_without_it(
 
     assert select_options(result) == {
         KIA: KIA_LABEL,
-        POLESTAR: "POLESTAR Polestar 2 (2024)",
+        POLESTAR: "Polestar 2 (2024)",
         VW: VW_LABEL,
     }
 

@@ -7,14 +7,21 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
+from unittest.mock import patch
 
 from aiohttp import ClientError
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.lock import LockState
 from homeassistant.config_entries import SOURCE_REAUTH
-from homeassistant.const import ATTR_ASSUMED_STATE, ATTR_ENTITY_ID, STATE_OFF, STATE_ON
+from homeassistant.const import (
+    ATTR_ASSUMED_STATE,
+    ATTR_ENTITY_ID,
+    STATE_OFF,
+    STATE_ON,
+    STATE_UNAVAILABLE,
+)
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import HomeAssistantError
+from homeassistant.exceptions import HomeAssistantError, UnknownImplementationError
 from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -604,10 +611,17 @@ async def test_token_endpoint_failing_raises_cannot_connect_without_reauth(
 async def test_missing_credentials_are_explained(
     hass: HomeAssistant, post_delivery: PostDelivery
 ) -> None:
-    await set_up(hass, {**connect_data(), "auth_implementation": "gone"})
+    """Credentials removed while the entry runs: the control says so."""
+    await set_up(hass, connect_data())
     await post_delivery(full_state("first", START))
 
-    with pytest.raises(HomeAssistantError) as caught:
+    with (
+        patch(
+            "custom_components.smartcar_webhooks.connect.ConnectSession.async_access_token",
+            side_effect=UnknownImplementationError,
+        ),
+        pytest.raises(HomeAssistantError) as caught,
+    ):
         await call(hass, "switch", "turn_off", SWITCH)
 
     assert caught.value.translation_key == "missing_credentials"
@@ -653,3 +667,27 @@ async def test_renamed_control_keeps_its_intent_and_follows_the_car(
 
     assert hass.states.get("switch.my_car").state == STATE_ON
     assert not assumed(hass, "switch.my_car")
+
+
+async def test_a_control_whose_latest_reading_is_an_error_is_unavailable(
+    hass: HomeAssistant, post_delivery: PostDelivery
+) -> None:
+    """entity-unavailable: controls follow the car's readings like every entity."""
+    await set_up(hass, connect_data())
+    await post_delivery(full_state("first", START))
+    later = full_state("later", START + timedelta(minutes=5))
+    lock_signal = next(
+        signal
+        for signal in later["data"]["signals"]
+        if signal["code"] == "closure-islocked"
+    )
+    lock_signal.pop("body")
+    lock_signal["status"] = {
+        "value": "ERROR",
+        "error": {"type": "VEHICLE_STATE", "code": "UNREACHABLE"},
+    }
+
+    await post_delivery(later)
+
+    assert hass.states.get(LOCK).state == STATE_UNAVAILABLE
+    assert hass.states.get(SWITCH).state == STATE_ON

@@ -433,7 +433,7 @@ async def test_trigger_on_a_device_of_another_integration_is_refused(
 
     await _automate(hass, _trigger(device.id, "plugged_in"))
 
-    assert "Not a Smartcar vehicle" in caplog.text
+    assert "The device is not a Smartcar vehicle" in caplog.text
 
 
 # --- conditions --------------------------------------------------------------------------

@@ -120,7 +120,13 @@ async def test_connect_entry_hides_tokens_user_and_vehicle_ids(
         },
     )
     entry.add_to_hass(hass)
-    with patch("custom_components.smartcar_webhooks.runtime.async_setup_token_upkeep"):
+    with (
+        patch(
+            "custom_components.smartcar_webhooks.connect.ConnectSession.async_access_token",
+            return_value="secret-access",
+        ),
+        patch("custom_components.smartcar_webhooks.runtime.async_setup_token_upkeep"),
+    ):
         assert await hass.config_entries.async_setup(entry.entry_id)
 
     result = await diagnostics(hass, entry)

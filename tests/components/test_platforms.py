@@ -17,7 +17,11 @@ from syrupy.assertion import SnapshotAssertion
 
 from custom_components.smartcar_webhooks import PLATFORMS
 from custom_components.smartcar_webhooks.const import DOMAIN
-from tests.components.control_common import SMARTCAR_WEBHOOK_ID, connect_data
+from tests.components.control_common import (
+    SMARTCAR_WEBHOOK_ID,
+    add_credentials,
+    connect_data,
+)
 from tests.conftest import PostDelivery, load_fixture
 
 # Platforms that act on the car: only a Connect entry with the permissions has them.
@@ -50,6 +54,7 @@ async def test_entities(
 ) -> None:
     """What the fixtures' deliveries make of each platform."""
     if platform in CONTROL_PLATFORMS:
+        await add_credentials(hass)
         config_entry = MockConfigEntry(
             domain=DOMAIN,
             title="Smartcar",

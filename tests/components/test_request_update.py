@@ -6,6 +6,7 @@ A read is merged like a delivery: the value the car recorded most recently wins.
 from __future__ import annotations
 
 from datetime import timedelta
+import logging
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
@@ -505,3 +506,38 @@ async def test_a_failed_fallback_read_waits_the_hours_again(
     await advance(hass, freezer, timedelta(hours=5))
 
     assert len(batch_requests(aioclient_mock)) == 1
+
+
+def fallback_lines(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [
+        record.getMessage()
+        for record in caplog.records
+        if record.levelno >= logging.INFO and "fallback update" in record.getMessage()
+    ]
+
+
+async def test_failing_fallback_reads_log_once_and_once_again_when_they_work(
+    hass: HomeAssistant,
+    aioclient_mock: AiohttpClientMocker,
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """log-when-unavailable: one line when reading fails, one when it recovers."""
+    await fallback_entry(hass, aioclient_mock, 3)
+    aioclient_mock.post(BATCH, status=500, json=smartcar_error("SERVER", None, 500))
+
+    await advance(hass, freezer, timedelta(hours=10))
+    failed = len(batch_requests(aioclient_mock))
+    aioclient_mock.clear_requests()
+    aioclient_mock.post(
+        OAUTH2_TOKEN, json={"access_token": ACCESS_TOKEN, "expires_in": 7200}
+    )
+    aioclient_mock.post(BATCH, json=answer())
+    await advance(hass, freezer, timedelta(hours=17))
+
+    assert failed >= 2
+    assert len(batch_requests(aioclient_mock)) >= 2
+    assert fallback_lines(caplog) == [
+        "The fallback update cannot read vehicles through Smartcar (smartcar_unavailable)",
+        "The fallback update reads vehicles through Smartcar again",
+    ]
