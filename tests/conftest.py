@@ -6,11 +6,14 @@ The integration is imported first, so the `hass` fixture loads this project's
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 import json
+import logging
 import os
 from pathlib import Path
+import re
 from typing import Any
+import warnings
 
 from aiohttp import ClientResponse
 from homeassistant.const import CONF_WEBHOOK_ID
@@ -34,6 +37,62 @@ MANAGEMENT_TOKEN = "test-management-token"
 WEBHOOK_ID = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
 type PostDelivery = Callable[..., Awaitable[ClientResponse]]
+
+# How Home Assistant reports an integration's use of something it deprecates
+# (`helpers.frame.report_usage`, deprecated constants, classes and functions).
+HA_REPORT = re.compile(
+    r"custom integration 'smartcar_webhooks'|smartcar_webhooks\b.*\b(deprecat|stop working)",
+    re.IGNORECASE,
+)
+INTEGRATION_DIR = str(Path(__file__).parent.parent / "custom_components")
+
+
+class _Records(logging.Handler):
+    """Every log record of a test, whatever the levels pytest captures."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+def home_assistant_reports(
+    records: Iterable[logging.LogRecord], caught: Iterable[warnings.WarningMessage]
+) -> list[str]:
+    """What Home Assistant said about this integration's use of its API."""
+    found = [
+        record.getMessage()
+        for record in records
+        if record.levelno >= logging.WARNING and HA_REPORT.search(record.getMessage())
+    ]
+    found += [
+        str(warning.message)
+        for warning in caught
+        if issubclass(warning.category, DeprecationWarning)
+        and (
+            warning.filename.startswith(INTEGRATION_DIR)
+            or "smartcar_webhooks" in str(warning.message)
+        )
+    ]
+    return found
+
+
+@pytest.fixture(autouse=True)
+def fail_on_home_assistant_reports() -> Iterator[None]:
+    """A test fails when Home Assistant reports anything about this integration."""
+    handler = _Records()
+    root = logging.getLogger()
+    root.addHandler(handler)
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", DeprecationWarning)
+            yield
+    finally:
+        root.removeHandler(handler)
+    if reports := home_assistant_reports(handler.records, caught):
+        pytest.fail(f"Home Assistant reported: {reports}")
 
 
 def load_fixture(name: str) -> dict[str, Any]:
