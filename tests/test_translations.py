@@ -215,3 +215,23 @@ def test_missing_fails_for_an_incomplete_language(
 
     assert tf.main(["--missing"]) == 1
     assert "missing      new: 'New'" in capsys.readouterr().out
+
+
+def _fields_without_description(tree: object, path: str = "") -> list[str]:
+    if not isinstance(tree, dict):
+        return []
+    missing = [
+        f"{path}.{field}"
+        for field in tree.get("data", {})
+        if field not in tree.get("data_description", {})
+    ]
+    for key, value in tree.items():
+        missing += _fields_without_description(value, f"{path}.{key}".lstrip("."))
+    return missing
+
+
+def test_every_flow_field_says_what_it_is_for() -> None:
+    """config-flow rule: every field of every form has a `data_description`."""
+    strings = json.loads(tf.STRINGS.read_text(encoding="utf-8"))
+
+    assert _fields_without_description(strings) == []
