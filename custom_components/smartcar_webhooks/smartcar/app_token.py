@@ -14,6 +14,7 @@ Neither the secret nor a token appears in a repr, a message or a log line.
 from __future__ import annotations
 
 import asyncio
+import base64
 from collections.abc import Callable
 from enum import StrEnum
 import json
@@ -22,7 +23,7 @@ import math
 import time
 from typing import Any
 
-from aiohttp import BasicAuth, ClientError, ClientSession, ClientTimeout
+from aiohttp import ClientError, ClientSession, ClientTimeout
 
 from .api_errors import api_error, clamp_retry_after, read_body
 from .client import (
@@ -71,7 +72,8 @@ def token_request(
         case TokenBodyStyle.FORM:
             return {"data": {**grant, **credentials}}
         case TokenBodyStyle.BASIC:
-            return {"data": grant, "auth": BasicAuth(client_id, client_secret)}
+            pair = base64.b64encode(f"{client_id}:{client_secret}".encode()).decode()
+            return {"data": grant, "headers": {"Authorization": f"Basic {pair}"}}
 
 
 def _lifetime(value: Any) -> float:
