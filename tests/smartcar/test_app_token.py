@@ -251,6 +251,7 @@ async def test_forget_drops_the_token(
         (400, {"error": "invalid_client"}),
         (401, None),
         (401, {"unexpected": True}),
+        (401, {"error": "unauthorized_client"}),
     ],
 )
 async def test_refused_credentials_are_a_credentials_error(

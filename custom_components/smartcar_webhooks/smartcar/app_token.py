@@ -196,7 +196,8 @@ def _token_error(status: int, body: Any, retry_after: str | None) -> SmartcarApi
     """An OAuth error answer (`{error, error_description}`) as a typed error."""
     oauth = body.get("error") if isinstance(body, dict) else None
     code = clean_token(oauth, MAX_CODE_LENGTH)
-    if code == "invalid_client" or (status == 401 and code in (None, "invalid_token")):
+    # Smartcar documents 401 `invalid_client`; any 401 here refuses the credentials.
+    if code == "invalid_client" or status == 401:
         return SmartcarCredentialsError(
             f"Smartcar refused the API credentials ({status} {code or 'invalid_client'})",
             status=status,
