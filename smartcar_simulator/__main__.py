@@ -78,6 +78,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     serve.add_argument("--client-id", default="simulator-client-id")
     serve.add_argument("--client-secret", default="simulator-client-secret")
     serve.add_argument(
+        "--api-client-id", default="client_simulator", help="v3 API credentials"
+    )
+    serve.add_argument("--api-client-secret", default="simulator-api-secret")
+    serve.add_argument(
+        "--auto-subscribe",
+        action="store_true",
+        help="v3: the webhook subscribes every connected vehicle by itself",
+    )
+    serve.add_argument(
         "--deliver-to",
         help="loopback base URL that callback URIs are delivered to, their path "
         "kept (e.g. http://127.0.0.1:8123 for https://example.com/api/webhook/ID)",
@@ -118,6 +127,9 @@ async def serve(args: argparse.Namespace) -> None:
     ensure_loopback(f"http://{args.host}/")
     settings = _settings(args)
     settings.client_id, settings.client_secret = args.client_id, args.client_secret
+    settings.api_client_id = args.api_client_id
+    settings.api_client_secret = args.api_client_secret
+    settings.auto_subscribe = args.auto_subscribe
     settings.state_file = args.state
     settings.page_size = max(1, min(args.page_size, 50))
     if args.deliver_to:

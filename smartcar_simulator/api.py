@@ -6,6 +6,8 @@
 - REST (v2.0): user, vehicles (paged), attributes, VIN, reads, commands,
   webhook subscribe (user token) and unsubscribe (`Bearer <AMT>`), with
   Smartcar's error shapes.
+- API v3 (`api_v3.py`): the application token, connections, signals,
+  commands and the Management API's webhooks and subscriptions.
 - Control (`/sim/...`): VERIFY a callback URI, play scenarios, inject
   failures, and look at what was requested and delivered.
 """
@@ -62,6 +64,12 @@ ERRORS: dict[int, tuple[str, str | None, str, str | None]] = {
         "SMARTCAR_API",
         "You have reached the throttling rate limit for this vehicle.",
         "RETRY_LATER",
+    ),
+    430: (
+        "BILLING",
+        "VEHICLE_REQUEST_LIMIT",
+        "The vehicle has reached its request limit for this billing period.",
+        "CONTACT_SUPPORT",
     ),
     500: ("SERVER", "INTERNAL", "An internal Smartcar error occurred.", "RETRY_LATER"),
     502: ("UPSTREAM", "UNKNOWN", "The vehicle's manufacturer failed.", "RETRY_LATER"),
@@ -124,7 +132,9 @@ def _auth_kind(sim: Simulator, request: web.Request) -> str:
         token = header.removeprefix("Bearer ")
         if hmac.compare_digest(token.encode(), sim.settings.token.encode()):
             return "amt"
-        return "user" if sim.access_grant(token) else "invalid"
+        if sim.access_grant(token):
+            return "user"
+        return "app" if sim.app_token_valid(token) else "invalid"
     if header.startswith("Basic "):
         return "basic"
     return "none"
@@ -149,6 +159,9 @@ async def record_and_fail(request: web.Request, handler: Handler) -> web.StreamR
             return _redirect_back(request, {"error": "access_denied"})
         if request.path == "/oauth/token" and failure.status < 500:
             return oauth_error(failure.status, "invalid_grant", "Injected failure.")
+        if request.path == "/oauth2/token" and failure.status < 500:
+            error = "invalid_client" if failure.status == 401 else "invalid_request"
+            return oauth_error(failure.status, error, "Injected failure.")
         return api_error(failure.status, retry_after=failure.retry_after)
     try:
         response = await handler(request)
@@ -184,7 +197,9 @@ async def authorize(request: web.Request) -> web.Response:
         )
     scope = query.get("scope") or DEFAULT_SCOPES
     code = sim.issue_code(query["redirect_uri"], scope)
-    return _redirect_back(request, {"code": code})
+    # v3 Connect names the user in the redirect; the code serves v2.0 (and
+    # Home Assistant's OAuth callback, which needs one).
+    return _redirect_back(request, {"code": code, "user_id": sim.user_id})
 
 
 async def token(request: web.Request) -> web.Response:
@@ -571,8 +586,10 @@ async def control_secrets(request: web.Request) -> web.Response:
             "tokens": [
                 sim.settings.token,
                 sim.settings.client_secret,
+                sim.settings.api_client_secret,
                 *sim.issued.access,
                 *sim.issued.refresh,
+                *sim.issued.app,
             ],
             "ids": [sim.webhook_id, sim.user_id],
             "vins": [car.vin for car in sim.cars],
@@ -618,6 +635,9 @@ def create_app(sim: Simulator) -> web.Application:
     app.router.add_get("/sim/requests", control_requests)
     app.router.add_post("/sim/subscribe", control_subscribe)
     app.router.add_get("/sim/secrets", control_secrets)
+    from .api_v3 import add_routes  # noqa: PLC0415 - api_v3 builds on this module
+
+    add_routes(app)
 
     async def close(_app: web.Application) -> None:
         await sim.close()

@@ -30,6 +30,8 @@ from .webhooks import VerifyResult, WebhookSender, delivery_url
 _LOGGER = logging.getLogger(__name__)
 
 ACCESS_TOKEN_SECONDS = 7200
+# API v3's application token (client credentials) lives an hour.
+APP_TOKEN_SECONDS = 3600
 REFRESH_TOKEN_SECONDS = 60 * 24 * 3600
 DEFAULT_SCOPES = (
     "read_vehicle_info read_vin read_battery read_charge read_location "
@@ -42,8 +44,13 @@ class Settings:
     """How the simulator is set up (command-line options)."""
 
     token: str  # the Application Management Token
-    client_id: str = "simulator-client-id"
+    client_id: str = "simulator-client-id"  # also v3 Connect's Application ID
     client_secret: str = "simulator-client-secret"
+    # API v3's API credentials (client-credentials grant).
+    api_client_id: str = "client_simulator"
+    api_client_secret: str = "simulator-api-secret"
+    # The Dashboard's "Automatically subscribe all vehicles" (v3).
+    auto_subscribe: bool = False
     cars: int = 1
     fmt: DeliveryFormat = DeliveryFormat.V4
     speed: float = 20.0
@@ -87,6 +94,15 @@ class Issued:
     codes: dict[str, dict[str, str]] = field(default_factory=dict)
     access: dict[str, Grant] = field(default_factory=dict)
     refresh: dict[str, Grant] = field(default_factory=dict)
+    app: dict[str, float] = field(default_factory=dict)  # v3 token -> expiry
+
+
+@dataclass(slots=True)
+class CommandAnswers:
+    """How the next `count` v3 commands answer: 202, and whether the car then does it."""
+
+    count: int = 0
+    confirm: bool = True
 
 
 class Simulator:
@@ -109,6 +125,9 @@ class Simulator:
             webhook_id=ids.new_id(), user_id=ids.new_id(), clock=self.clock
         )
         self.subscribed: set[str] = set()
+        # v3: cars whose connection the user removed (no reads, no deliveries).
+        self.disconnected: set[str] = set()
+        self.pending_commands = CommandAnswers()
         self.issued = Issued()
         self.callback_uri: str | None = None
         self.failures: list[Failure] = []
@@ -139,7 +158,18 @@ class Simulator:
 
     def receives(self, car: Car) -> bool:
         """Whether Smartcar delivers for this car (subscribed to the webhook)."""
-        return self.settings.deliver_unsubscribed or car.vehicle_id in self.subscribed
+        if car.vehicle_id in self.disconnected:
+            return False
+        return (
+            self.settings.deliver_unsubscribed
+            or self.settings.auto_subscribe
+            or car.vehicle_id in self.subscribed
+        )
+
+    def connected(self, vehicle_id: str) -> Car | None:
+        """A car whose v3 connection exists."""
+        car = self.car(vehicle_id)
+        return None if car is None or vehicle_id in self.disconnected else car
 
     # --- persistence --------------------------------------------------------------
 
@@ -153,6 +183,7 @@ class Simulator:
             _LOGGER.warning("Ignoring an unreadable state file")
             return
         self.subscribed = set(state.get("subscribed", []))
+        self.disconnected = set(state.get("disconnected", []))
         self.callback_uri = state.get("callback_uri")
         # An odometer never runs backwards, also across restarts of the simulator.
         for car in self.cars:
@@ -171,6 +202,7 @@ class Simulator:
             return
         state = {
             "subscribed": sorted(self.subscribed),
+            "disconnected": sorted(self.disconnected),
             "callback_uri": self.callback_uri,
             "odometers": {car.vehicle_id: car.odometer_km for car in self.cars},
             "access": {
@@ -219,6 +251,25 @@ class Simulator:
         if grant is None or grant.expires_at < time.time():
             return None
         return self._token_pair(grant.scope)
+
+    def issue_app_token(self) -> dict[str, Any]:
+        """A v3 application token (client credentials): an hour, no refresh token.
+
+        Not kept across restarts: a restarted simulator refuses the old token
+        with a 401, as a token Smartcar no longer knows.
+        """
+        token = secrets.token_urlsafe(24)
+        self.issued.app[token] = time.time() + APP_TOKEN_SECONDS
+        return {
+            "access_token": token,
+            "token_type": "Bearer",
+            "expires_in": APP_TOKEN_SECONDS,
+        }
+
+    def app_token_valid(self, token: str) -> bool:
+        """Whether a v3 application token is live."""
+        expires_at = self.issued.app.get(token)
+        return expires_at is not None and expires_at > time.time()
 
     def access_grant(self, token: str) -> Grant | None:
         """The grant of a live access token."""
@@ -344,6 +395,8 @@ class Simulator:
             "user_id": self.user_id,
             "callback_uri": self.callback_uri,
             "subscribed": sorted(self.subscribed),
+            "disconnected": sorted(self.disconnected),
+            "auto_subscribe": self.settings.auto_subscribe,
             "cars": [car.snapshot() for car in self.cars],
             "scenario": None
             if player is None

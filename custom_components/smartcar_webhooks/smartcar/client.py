@@ -85,6 +85,22 @@ class SmartcarServerError(SmartcarApiError):
     """Smartcar failed (5xx)."""
 
 
+class SmartcarCredentialsError(SmartcarAuthError):
+    """Smartcar refused the application's API credentials (`invalid_client`).
+
+    Not the user's sign-in: new API credentials (client id and secret) are the
+    remedy, so no retry and no Connect will help (v3).
+    """
+
+
+class SmartcarBillingError(SmartcarApiError):
+    """The application's plan does not cover this call (430 BILLING, v3).
+
+    VEHICLE_LIMIT or VEHICLE_REQUEST_LIMIT: waiting until the next billing
+    period or a change of plan is the remedy, not a retry.
+    """
+
+
 class SmartcarConnectionError(SmartcarError):
     """Smartcar could not be reached, or did not answer in time."""
 
