@@ -215,3 +215,17 @@ def test_missing_fails_for_an_incomplete_language(
 
     assert tf.main(["--missing"]) == 1
     assert "missing      new: 'New'" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("language", ("en", *LANGUAGES))
+def test_no_two_entities_share_a_name(language: str) -> None:
+    """A car's device page lists each entity once by its name: every name differs."""
+    entity = tf.load(tf.TRANSLATIONS / f"{language}.json")["entity"]
+    names = Counter(
+        item["name"]
+        for platform in entity.values()
+        for item in platform.values()
+        if "name" in item
+    )
+
+    assert [name for name, count in names.items() if count > 1] == []
