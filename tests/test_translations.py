@@ -217,7 +217,7 @@ def test_missing_fails_for_an_incomplete_language(
     assert "missing      new: 'New'" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("language", ("en", *LANGUAGES))
+@pytest.mark.parametrize("language", ["en", *LANGUAGES])
 def test_no_two_entities_share_a_name(language: str) -> None:
     """A car's device page lists each entity once by its name: every name differs."""
     entity = tf.load(tf.TRANSLATIONS / f"{language}.json")["entity"]
