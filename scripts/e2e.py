@@ -886,8 +886,14 @@ class Run:
             "the Energy dashboard accepts Energy added and Charging power",
             issues,
         )
+        # Its card of devices (named "Individual electrical devices" in 2026.10);
+        # the device is listed by its entity's or its device's name, by release.
         await self.screenshot(
-            ha, "/config/energy", "energy.png", "Energy added", scroll=True
+            ha,
+            "/config/energy",
+            "energy.png",
+            re.compile(r"Individual (electrical )?devices", re.IGNORECASE),
+            scroll=True,
         )
 
     # --- blueprints -------------------------------------------------------------------
@@ -1306,7 +1312,7 @@ class Run:
         ha: HomeAssistant,
         path: str,
         name: str,
-        wait_for: str,
+        wait_for: str | re.Pattern[str],
         *,
         scroll: bool = False,
     ) -> None:
