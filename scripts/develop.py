@@ -136,7 +136,10 @@ async def show_off(ha: HomeAssistant, device: dict[str, Any]) -> None:
         await asyncio.sleep(0.2)
     else:
         return
-    prefs = await ha.ws({"type": "energy/get_prefs"})
+    try:
+        prefs = await ha.ws({"type": "energy/get_prefs"})
+    except HarnessError:  # none saved yet
+        prefs = {}
     if not prefs.get("device_consumption"):
         await set_up_energy(ha, entities)
     existing = {
