@@ -16,21 +16,26 @@ import os
 import signal
 import sys
 import time
+from typing import Any
 
 from .harness import (
     DEV_PASSWORD,
     DEV_USERNAME,
+    DOMAIN,
     ROOT,
     HarnessError,
     HomeAssistant,
     Process,
     Simulator,
+    blueprint_automations,
+    car_entities,
     free_port,
     home_assistant,
     http_session,
     port_is_free,
     prepare_config,
     run_config_flow,
+    set_up_energy,
     simulator,
     simulator_env,
     stop_all,
@@ -39,6 +44,9 @@ from .harness import (
 CONFIG = ROOT / "config"
 VENV = ROOT / ".venv"
 RESTART_EXIT_CODE = 100
+# Blueprints that act on the car: their demo automations start off (turn one on
+# and move the demo sliders to watch it start and stop charging).
+ACTING_BLUEPRINTS = {"smartcar_solar_surplus_charging", "smartcar_cheap_charging"}
 
 
 def parse_args() -> argparse.Namespace:
@@ -106,14 +114,70 @@ async def set_up(
     await sim.call(
         "POST",
         "/sim/scenario",
-        {"name": args.scenario, "repeat": True, "format": args.format},
+        # Where the car was when scripts/develop last stopped.
+        {"name": args.scenario, "repeat": True, "format": args.format, "resume": True},
     )
     devices = await ha.ws({"type": "config/device_registry/list"})
     entry_ids = {entry["entry_id"] for entry in await ha.entries()}
     for device in devices:
         if set(device["config_entries"]) & entry_ids:
+            await show_off(ha, device)
             return f"/config/devices/device/{device['id']}"
     return None
+
+
+async def show_off(ha: HomeAssistant, device: dict[str, Any]) -> None:
+    """Once: the Energy dashboard, and automations from the car's trigger and every blueprint."""
+    vehicle_id = next(i for d, i in device["identifiers"] if d == DOMAIN)
+    for _ in range(50):  # the car's first delivery makes its entities
+        entities = await car_entities(ha, vehicle_id)
+        if "sensor.energy_added" in entities and "sensor.battery_level" in entities:
+            break
+        await asyncio.sleep(0.2)
+    else:
+        return
+    try:
+        prefs = await ha.ws({"type": "energy/get_prefs"})
+    except HarnessError:  # none saved yet
+        prefs = {}
+    if not prefs.get("device_consumption"):
+        await set_up_energy(ha, entities)
+    existing = {
+        e["unique_id"]
+        for e in await ha.ws({"type": "config/entity_registry/list"})
+        if e["platform"] == "automation"
+    }
+    automations = {
+        "smartcar_plugged_in": {
+            "alias": "Car: plugged in",
+            "description": "From the car's Plugged in device trigger.",
+            "triggers": [
+                {
+                    "trigger": "device",
+                    "domain": DOMAIN,
+                    "device_id": device["id"],
+                    "type": "plugged_in",
+                }
+            ],
+            "actions": [
+                {
+                    "action": "persistent_notification.create",
+                    "data": {
+                        "title": "{{ device_attr(trigger.device_id, 'name') }}",
+                        "message": "Plugged in at {{ trigger.battery_level }} %.",
+                    },
+                }
+            ],
+        },
+        **blueprint_automations(device["id"], entities),
+    }
+    for config_id, config in automations.items():
+        if config_id in existing:
+            continue
+        off = {"initial_state": False} if config_id in ACTING_BLUEPRINTS else {}
+        await ha.request(
+            "POST", f"/api/config/automation/config/{config_id}", {**config, **off}
+        )
 
 
 async def run(args: argparse.Namespace) -> int:
@@ -157,6 +221,7 @@ async def run(args: argparse.Namespace) -> int:
                     f"  Home Assistant: {base}  (login {DEV_USERNAME} / {DEV_PASSWORD}, development only)\n"
                     + (
                         f"  The simulated car on the map:  {base}/map\n"
+                        f"  Its dashboard:                 {base}/smartcar-car/car\n"
                         + (
                             f"  Its device page:               {base}{device_path}\n"
                             if device_path

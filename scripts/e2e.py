@@ -32,9 +32,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from collections import Counter
 from collections.abc import Sequence
 import contextlib
-from datetime import datetime
+from datetime import UTC, datetime
 import hashlib
 import os
 from pathlib import Path
@@ -54,11 +55,14 @@ from .harness import (
     HomeAssistant,
     Process,
     Simulator,
+    blueprint_automations,
+    car_entities,
     free_port,
     home_assistant,
     http_session,
     prepare_config,
     run_config_flow,
+    set_up_energy,
     simulator,
     simulator_env,
     stop_all,
@@ -67,6 +71,11 @@ from .harness import (
 VENV = ROOT / ".venv"
 IMAGES = ROOT / "docs" / "images"
 BLUEPRINTS = ROOT / "blueprints" / "automation" / DOMAIN
+LANGUAGES = ("en", "de", "es", "fr", "nl")
+# Entities whose state is a clock: they change with every delivery, not with the car.
+CLOCKS = {"last_update", "last_delivery"}
+# The blueprint automation the README shows.
+SHOWN_BLUEPRINT = "smartcar_solar_surplus_charging"
 # What the automation built from the `plugged_in` device trigger fires.
 PLUGGED_EVENT = "smartcar_e2e_plugged"
 TRIGGER_TYPES = {
@@ -422,20 +431,14 @@ class Run:
     def write_config(self) -> None:
         """A fresh copy of the committed development configuration.
 
-        Plus what the automation editor needs (automations.yaml, as a new
-        installation has it) and the charging-finished blueprint, as an
-        import puts it.
+        prepare_config adds what it includes (automations.yaml, …), the
+        blueprints and the car's dashboard, as for scripts/develop.
         """
         self.config.mkdir(parents=True)
         text = (ROOT / "config" / "configuration.yaml").read_text()
         (self.config / "configuration.yaml").write_text(
             text.replace("http://127.0.0.1:8123", self.base)
-            + "\nautomation: !include automations.yaml\n"
         )
-        (self.config / "automations.yaml").write_text("[]\n")
-        blueprints = self.config / "blueprints" / "automation" / DOMAIN
-        blueprints.mkdir(parents=True)
-        shutil.copy(BLUEPRINTS / "charging_finished.yaml", blueprints)
 
     async def start_ha(self, ha: HomeAssistant) -> None:
         """Start Home Assistant and wait until it runs."""
@@ -579,6 +582,8 @@ class Run:
         )
         devices = {car1: device_id}
         device_shot = map_shot = False
+        day_started = datetime.now(UTC)
+        charge_steps = 0  # steps the first car charged in
         steps = 0
         plugged = 0  # runs of the plugged-in automation so far
         extra: list[str] = []  # steps after which it ran without a plug-in
@@ -619,9 +624,13 @@ class Run:
                 map_shot = True
                 await self.map_screenshot(ha, entities.ids.get((car1, "location")))
             soc = step["cars"][0]["soc"] if step["cars"] else 0
+            charge_steps += bool(step["cars"] and step["cars"][0]["charging"])
             if not device_shot and step["name"] == "charging" and soc >= 50:
                 device_shot = True
                 await self.device_screenshot(ha, car1)
+                await self.screenshot(
+                    ha, "/smartcar-car/car", "dashboard.png", "Charging power"
+                )
         checks.check(steps > 30, "the scenario played", steps)
         await barrier(ha)
         self.drain(ha)
@@ -640,6 +649,10 @@ class Run:
             (shown, completed),
         )
         self.timer.lap(f"scenario: {steps} steps checked")
+        await self.logbook_of_the_day(ha, device_id, day_started, steps, charge_steps)
+        await self.names_are_distinct(ha, car1)
+        await self.energy(ha, car1)
+        self.timer.lap("logbook, names in every language, Energy dashboard")
 
         # -- restart: every state kept; re-sent deliveries change nothing
         before = await entities.states()
@@ -736,6 +749,10 @@ class Run:
             self.fired[2:],
         )
 
+        # -- every blueprint, every input set, in the editor and run
+        await self.blueprints(ha, car1, device_id)
+        self.timer.lap("every blueprint filled in, opened in the editor and run")
+
         # -- removal unsubscribes
         await ha.request("DELETE", f"/api/config/config_entries/entry/{entry_id}")
         requests = await sim.call("GET", "/sim/requests")
@@ -748,6 +765,216 @@ class Run:
         self.secrets = await sim.call("GET", "/sim/secrets")
         self.secrets["webhook_url"] = log.webhook_url
         self.secrets["cars"] = (await sim.call("GET", "/sim/status"))["cars"]
+
+    # --- what an owner reads: logbook, names, energy ------------------------------------
+
+    async def logbook_of_the_day(
+        self,
+        ha: HomeAssistant,
+        device_id: str,
+        since: datetime,
+        steps: int,
+        charge_steps: int,
+    ) -> None:
+        """The car's Activity (its device's logbook) over the scenario: no clocks in it."""
+        # As the device page's Activity card asks: the device and its entities.
+        registry = {
+            e["entity_id"]: e["unique_id"].partition("_")[2]
+            for e in await ha.ws({"type": "config/entity_registry/list"})
+            if e["platform"] == DOMAIN and e["device_id"] == device_id
+        }
+        # The recorder commits every few seconds; the logbook reads what it committed.
+        await asyncio.sleep(6)
+        entries = await ha.ws(
+            {
+                "type": "logbook/get_events",
+                "start_time": since.isoformat(),
+                "end_time": datetime.now(UTC).isoformat(),
+                "entity_ids": sorted(registry),
+                "device_ids": [device_id],
+            }
+        )
+        by_key = Counter(
+            registry.get(entry.get("entity_id", ""), entry.get("domain") or "event")
+            for entry in entries
+        )
+        print(
+            f"  logbook of the simulated day ({steps} steps): {len(entries)} entries: "
+            + ", ".join(f"{key} {count}" for key, count in by_key.most_common()),
+            flush=True,
+        )
+        self.checks.check(bool(entries), "the car's logbook shows the day", entries)
+        clocks = {key: by_key[key] for key in CLOCKS if by_key[key]}
+        self.checks.check(
+            not clocks, "no clock entity in the car's logbook (Activity)", clocks
+        )
+        # The car's estimate of when charging finishes is logged when it really
+        # moves (5 minutes or more). The simulator compresses time but stamps
+        # with the wall clock, so each of its 15-minute charge steps moves it.
+        self.checks.check(
+            by_key["time_to_full"] <= charge_steps + 1,
+            "Charging finishes is logged at most once per charge step, never for jitter",
+            (by_key["time_to_full"], charge_steps),
+        )
+        for key in ("plugged_in", "charging"):
+            self.checks.check(
+                by_key[key] > 0, f"the car's logbook tells {key}", dict(by_key)
+            )
+
+    async def names_are_distinct(self, ha: HomeAssistant, vehicle_id: str) -> None:
+        """No two entities of the car share a name, in any language of the integration."""
+        registry = [
+            e
+            for e in await ha.ws({"type": "config/entity_registry/list"})
+            if e["platform"] == DOMAIN and e["unique_id"].startswith(f"{vehicle_id}_")
+        ]
+        for language in LANGUAGES:
+            resources = (
+                await ha.ws(
+                    {
+                        "type": "frontend/get_translations",
+                        "language": language,
+                        "category": "entity",
+                        "integration": [DOMAIN],
+                    }
+                )
+            )["resources"]
+            names = Counter(
+                name
+                for e in registry
+                if (
+                    name := resources.get(
+                        f"component.{DOMAIN}.entity."
+                        f"{e['entity_id'].split('.', 1)[0]}.{e['translation_key']}.name"
+                    )
+                )
+            )
+            twice = sorted(name for name, count in names.items() if count > 1)
+            self.checks.check(
+                not twice and len(names) >= 10,
+                f"no two of the car's {len(names)} named entities share a name in {language}",
+                twice,
+            )
+
+    async def energy(self, ha: HomeAssistant, vehicle_id: str) -> None:
+        """The Energy dashboard takes Energy added and Charging power as a device."""
+        entities = await car_entities(ha, vehicle_id)
+        if not self.checks.check(
+            "sensor.energy_added" in entities, "the car has Energy added", entities
+        ):
+            return
+        device = await set_up_energy(ha, entities)
+        self.checks.check(
+            "stat_rate" in device, "the car has Charging power for the Energy dashboard"
+        )
+        prefs = await ha.ws({"type": "energy/get_prefs"})
+        self.checks.check(
+            prefs.get("device_consumption") == [device],
+            "the Energy dashboard saved the car as a device",
+            prefs.get("device_consumption"),
+        )
+        validation = await ha.ws({"type": "energy/validate"})
+        issues = [
+            issue
+            for found in validation.get("device_consumption", [])
+            for issue in found
+            # Statistics are first compiled at the next 5-minute mark.
+            if issue.get("type") != "statistics_not_defined"
+        ]
+        self.checks.check(
+            not issues,
+            "the Energy dashboard accepts Energy added and Charging power",
+            issues,
+        )
+        # Its card of devices (named "Individual electrical devices" in 2026.10);
+        # the device is listed by its entity's or its device's name, by release.
+        await self.screenshot(
+            ha,
+            "/config/energy",
+            "energy.png",
+            re.compile(r"Individual (electrical )?devices", re.IGNORECASE),
+            scroll=True,
+        )
+
+    # --- blueprints -------------------------------------------------------------------
+
+    async def blueprints(
+        self, ha: HomeAssistant, vehicle_id: str, device_id: str
+    ) -> None:
+        """Every blueprint with every input set: saved, shown by the editor, run."""
+        from .browser import browser, logged_in_page, shoot  # noqa: PLC0415
+
+        entities = await car_entities(ha, vehicle_id)
+        automations = blueprint_automations(device_id, entities)
+        shipped = sorted(BLUEPRINTS.glob("*.yaml"))
+        self.checks.check(
+            len(automations) == len(shipped) >= 8,
+            "the car fills in every input of every blueprint",
+            sorted(automations),
+        )
+        for config_id, config in automations.items():
+            await self.create_automation(ha, config_id, config)
+        registry = {
+            e["unique_id"]: e["entity_id"]
+            for e in await ha.ws({"type": "config/entity_registry/list"})
+            if e["platform"] == "automation"
+        }
+        # The editor: every input shown, no script error (a null default once broke it).
+        async with browser() as chromium:
+            page = await logged_in_page(chromium, self.base, ha.tokens)
+            errors: list[str] = []
+            page.on("pageerror", lambda err: errors.append(str(err)))
+            for config_id, config in automations.items():
+                path = config["use_blueprint"]["path"].split("/", 1)[1]
+                inputs = _blueprint_input_names(BLUEPRINTS / path)
+                await page.goto(f"{self.base}/config/automation/edit/{config_id}")
+                first = page.get_by_text(inputs[-1], exact=True).first
+                with contextlib.suppress(Exception):
+                    await first.wait_for(timeout=20000)
+                shown = [
+                    name
+                    for name in inputs
+                    if await page.get_by_text(name, exact=True).count()
+                ]
+                self.checks.check(
+                    shown == inputs,
+                    f"the editor shows every input of {path}",
+                    sorted(set(inputs) - set(shown)),
+                )
+                if config_id == SHOWN_BLUEPRINT:
+                    await page.wait_for_timeout(1000)
+                    problems = await shoot(
+                        page, self.images / "blueprint-automation.png"
+                    )
+                    self.checks.check(
+                        not problems, "the blueprint editor shows no raw key", problems
+                    )
+            self.checks.check(
+                not errors, "the blueprint editor raised no script error", errors[:3]
+            )
+        # Run each (its actions; its triggers are time, place or the car's).
+        for config_id in automations:
+            entity_id = registry.get(config_id)
+            await ha.request(
+                "POST",
+                "/api/services/automation/trigger",
+                {"entity_id": entity_id, "skip_condition": True},
+            )
+        for config_id in automations:
+            trace: dict[str, Any] = {}
+            for _ in range(100):
+                traces = await ha.ws(
+                    {"type": "trace/list", "domain": "automation", "item_id": config_id}
+                )
+                if traces and traces[-1].get("state") == "stopped":
+                    trace = traces[-1]
+                    break
+                await asyncio.sleep(0.1)
+            self.checks.check(
+                trace.get("script_execution") == "finished" and not trace.get("error"),
+                f"the automation from {config_id.removeprefix('smartcar_')} ran",
+                {k: trace.get(k) for k in ("state", "script_execution", "error")},
+            )
 
     # --- automations --------------------------------------------------------------------
 
@@ -1081,7 +1308,13 @@ class Run:
         return flow_id
 
     async def screenshot(
-        self, ha: HomeAssistant, path: str, name: str, wait_for: str
+        self,
+        ha: HomeAssistant,
+        path: str,
+        name: str,
+        wait_for: str | re.Pattern[str],
+        *,
+        scroll: bool = False,
     ) -> None:
         """Open a page of the frontend, wait for a text, screenshot it, check it."""
         from playwright.async_api import Error as PlaywrightError  # noqa: PLC0415
@@ -1095,6 +1328,9 @@ class Run:
             with contextlib.suppress(PlaywrightError):
                 await shown.wait_for(timeout=30000)
             self.checks.check(await shown.count() > 0, f"{path} shows {wait_for!r}")
+            if scroll:
+                with contextlib.suppress(PlaywrightError):
+                    await shown.scroll_into_view_if_needed(timeout=5000)
             await page.wait_for_timeout(2000)
             problems = await shoot(page, self.images / name)
             self.checks.check(
@@ -1198,6 +1434,14 @@ class Run:
         self.checks.check(
             not leaked, "no token, webhook id, VIN or coordinate in the log", leaked
         )
+
+
+def _blueprint_input_names(path: Path) -> list[str]:
+    """The names of a blueprint's inputs, as the editor shows them."""
+    from homeassistant.util.yaml import load_yaml_dict  # noqa: PLC0415
+
+    inputs = load_yaml_dict(path)["blueprint"]["input"]
+    return [spec["name"] for spec in inputs.values()]
 
 
 def parse_args() -> argparse.Namespace:

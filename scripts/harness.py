@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import json
 import os
 from pathlib import Path
+import shutil
 import signal
 import socket
 import subprocess
@@ -21,7 +22,7 @@ import sys
 import time
 from typing import Any
 
-from aiohttp import ClientSession, ClientTimeout, ClientWebSocketResponse
+from aiohttp import ClientError, ClientSession, ClientTimeout, ClientWebSocketResponse
 
 ROOT = Path(__file__).resolve().parent.parent
 DOMAIN = "smartcar_webhooks"
@@ -33,6 +34,15 @@ DEV_MANAGEMENT_TOKEN = "dev-application-management-token"
 DEV_CLIENT_ID = "simulator-client-id"
 DEV_CLIENT_SECRET = "simulator-client-secret"
 TIMEOUT = ClientTimeout(total=60)
+BLUEPRINTS = ROOT / "blueprints" / "automation" / DOMAIN
+DASHBOARD = ROOT / "docs" / "dashboard.yaml"
+# Where configuration.yaml's lovelace dashboard reads docs/dashboard.yaml from.
+DASHBOARD_FILE = "smartcar-dashboard.yaml"
+# configuration.yaml's stand-ins for a solar meter and an electricity price.
+DEMO_SURPLUS = "sensor.solar_surplus"
+DEMO_PRICE = "sensor.electricity_price"
+# The person onboarding creates for the development login.
+DEMO_PERSON = "person.developer"
 
 
 class HarnessError(Exception):
@@ -75,11 +85,33 @@ def prepare_config(config_dir: Path, port: int, python: Path) -> None:
     link = config_dir / "custom_components"
     if not link.exists() and not link.is_symlink():
         link.symlink_to(ROOT / "custom_components", target_is_directory=True)
+    install_demo_files(config_dir)
     subprocess.run(
         [str(python), "-m", "scripts.ha_http_storage", str(config_dir), str(port)],
         cwd=ROOT,
         check=True,
     )
+
+
+def install_demo_files(config_dir: Path) -> None:
+    """What configuration.yaml includes, the blueprints and the car's dashboard.
+
+    The editors' files are made empty when missing (as a new installation has
+    them); the blueprints and the dashboard are copied at every start, so the
+    demo shows this checkout's, offline (the README's offline install path).
+    """
+    for name, empty in (
+        ("automations.yaml", "[]\n"),
+        ("scripts.yaml", ""),
+        ("scenes.yaml", ""),
+    ):
+        if not (config_dir / name).exists():
+            (config_dir / name).write_text(empty)
+    blueprints = config_dir / "blueprints" / "automation" / DOMAIN
+    blueprints.mkdir(parents=True, exist_ok=True)
+    for blueprint in BLUEPRINTS.glob("*.yaml"):
+        shutil.copy(blueprint, blueprints / blueprint.name)
+    shutil.copy(DASHBOARD, config_dir / DASHBOARD_FILE)
 
 
 @dataclass
@@ -253,7 +285,8 @@ class HomeAssistant:
         while time.monotonic() - start < limit:
             if process is not None and not process.running:
                 raise HarnessError("Home Assistant exited; see its log")
-            with contextlib.suppress(OSError, TimeoutError):
+            # Early in its start, Home Assistant may take a connection and drop it.
+            with contextlib.suppress(OSError, TimeoutError, ClientError):
                 async with self.session.get(
                     f"{self.base}/api/onboarding", timeout=ClientTimeout(total=5)
                 ) as response:
@@ -553,6 +586,94 @@ async def run_config_flow(
         else:
             raise HarnessError(f"unexpected flow result {kind}")
     raise HarnessError(f"the flow did not finish: {log.steps}")
+
+
+# --- what the demo sets up on the car ------------------------------------------------
+
+
+async def car_entities(ha: HomeAssistant, vehicle_id: str) -> dict[str, str]:
+    """The integration's entities of a vehicle: `"<domain>.<key>"` -> entity id."""
+    found: dict[str, str] = {}
+    for entry in await ha.ws({"type": "config/entity_registry/list"}):
+        vid, _, key = entry["unique_id"].partition("_")
+        if entry["platform"] == DOMAIN and vid == vehicle_id:
+            found[f"{entry['entity_id'].split('.', 1)[0]}.{key}"] = entry["entity_id"]
+    return found
+
+
+async def set_up_energy(ha: HomeAssistant, entities: dict[str, str]) -> dict[str, Any]:
+    """The car's *Energy added* (and *Charging power*) as a device of the Energy dashboard."""
+    device: dict[str, Any] = {"stat_consumption": entities["sensor.energy_added"]}
+    if power := entities.get("sensor.charging_power"):
+        device["stat_rate"] = power
+    await ha.ws({"type": "energy/save_prefs", "device_consumption": [device]})
+    return device
+
+
+def blueprint_inputs(
+    name: str,
+    device_id: str,
+    entities: dict[str, str],
+    notify_action: str = "persistent_notification.create",
+) -> dict[str, Any]:
+    """A value for every input of a blueprint of this repository, for the car."""
+    from homeassistant.util.yaml import load_yaml_dict  # noqa: PLC0415
+
+    values: dict[str, Any] = {
+        "car": device_id,
+        "notify_action": notify_action,
+        "battery": entities.get("sensor.battery_level"),
+        "range": entities.get("sensor.range"),
+        "lock": entities.get("lock.locked", entities.get("binary_sensor.locked")),
+        "location": entities.get("device_tracker.location"),
+        "charging_switch": entities.get("switch.charging"),
+        "surplus": DEMO_SURPLUS,
+        "price": DEMO_PRICE,
+        "person": DEMO_PERSON,
+        "zone": "zone.home",
+        "at": "21:00:00",
+        "ready_by": "07:00:00",
+        "steady_for": {"hours": 0, "minutes": 5, "seconds": 0},
+        "unlocked_for": {"hours": 0, "minutes": 10, "seconds": 0},
+        "below": 30,
+        "limit": 80,
+        "target": 80,
+        "trips": 60,
+        "reserve": 20,
+        "start_above": 1400,
+        "stop_below": 200,
+        "cheap_below": 0.2,
+        "hours_needed": 3,
+        "when_stopped": True,
+        "lock_it": False,
+    }
+    inputs = load_yaml_dict(BLUEPRINTS / name)["blueprint"]["input"]
+    missing = [key for key in inputs if values.get(key) is None]
+    if missing:
+        raise HarnessError(f"{name}: no value for {missing}")
+    return {key: values[key] for key in inputs}
+
+
+def blueprint_automations(
+    device_id: str, entities: dict[str, str], **kwargs: Any
+) -> dict[str, dict[str, Any]]:
+    """An automation from every blueprint, every input set: config id -> config.
+
+    Blueprints whose inputs the car cannot fill (the charging ones without a
+    Charging switch) are left out.
+    """
+    automations: dict[str, dict[str, Any]] = {}
+    for path in sorted(BLUEPRINTS.glob("*.yaml")):
+        try:
+            inputs = blueprint_inputs(path.name, device_id, entities, **kwargs)
+        except HarnessError:
+            continue
+        automations[f"smartcar_{path.stem}"] = {
+            "alias": f"Car: {path.stem.replace('_', ' ')}",
+            "description": f"From the blueprint {path.name}.",
+            "use_blueprint": {"path": f"{DOMAIN}/{path.name}", "input": inputs},
+        }
+    return automations
 
 
 @contextlib.asynccontextmanager

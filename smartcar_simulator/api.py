@@ -518,7 +518,7 @@ def _format(value: Any) -> DeliveryFormat | None:
 
 
 async def control_play(request: web.Request) -> web.Response:
-    """`POST /sim/scenario {"name", "repeat", "format", "background"}`: start a scenario."""
+    """`POST /sim/scenario {"name", "repeat", "format", "background", "resume"}`: start a scenario."""
     sim = _sim(request)
     body = await _json(request)
     try:
@@ -526,6 +526,7 @@ async def control_play(request: web.Request) -> web.Response:
             body.get("name"),
             repeat=bool(body.get("repeat", False)),
             fmt=_format(body.get("format")),
+            resume=bool(body.get("resume", False)),
         )
     except ValueError as err:
         raise web.HTTPBadRequest(text=str(err)) from None

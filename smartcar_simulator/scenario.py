@@ -496,8 +496,12 @@ class Player:
         *,
         repeat: bool = False,
         loop_from: int = 1,
+        on_step: Callable[[], None] | None = None,
     ) -> None:
-        """Play `steps` on `ctx`, sending each delivery with `send`."""
+        """Play `steps` on `ctx`, sending each delivery with `send`.
+
+        `on_step` is called after each step (the simulator keeps its place).
+        """
         if not steps:
             raise ValueError("a scenario needs steps")
         self.steps = steps
@@ -509,6 +513,8 @@ class Player:
         self.index = 0
         self.played: list[StepResult] = []
         self._again = False
+        self._on_step = on_step
+        self.name = ""
 
     @property
     def finished(self) -> bool:
@@ -539,6 +545,8 @@ class Player:
         )
         self.played.append(result)
         self._advance()
+        if self._on_step is not None:
+            self._on_step()
         return result
 
     async def run(self) -> None:

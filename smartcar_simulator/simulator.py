@@ -21,7 +21,7 @@ from typing import Any
 
 from aiohttp import ClientSession
 
-from .cars import Car, make_fleet
+from .cars import Car, ChargeState, make_fleet
 from .clock import Clock, RealClock
 from .payloads import Delivery, DeliveryFormat, PayloadFactory
 from .scenario import Context, Player, StepResult, build_scenario
@@ -138,6 +138,8 @@ class Simulator:
         self._task: asyncio.Task[None] | None = None
         self._reports: set[asyncio.Task[None]] = set()
         self._session: ClientSession | None = None
+        # Where the last scenario was when the simulator stopped (see `start_player`).
+        self._resume: dict[str, Any] | None = None
         self._load()
 
     # --- identity ---------------------------------------------------------------
@@ -190,6 +192,10 @@ class Simulator:
             saved = state.get("odometers", {}).get(car.vehicle_id)
             if isinstance(saved, int | float):
                 car.odometer_km = max(car.odometer_km, float(saved))
+        scenario = state.get("scenario")
+        self._resume = scenario if isinstance(scenario, dict) else None
+        for car in self.cars:
+            _restore_car(car, state.get("cars", {}).get(car.vehicle_id))
         for kind in ("access", "refresh"):
             grants = getattr(self.issued, kind)
             for token, grant in state.get(kind, {}).items():
@@ -205,6 +211,14 @@ class Simulator:
             "disconnected": sorted(self.disconnected),
             "callback_uri": self.callback_uri,
             "odometers": {car.vehicle_id: car.odometer_km for car in self.cars},
+            "cars": {car.vehicle_id: _car_state(car) for car in self.cars},
+            "scenario": None
+            if self.player is None
+            else {
+                "name": self.player.name,
+                "repeat": self.player.repeat,
+                "index": self.player.index,
+            },
             "access": {
                 t: {"scope": g.scope, "expires_at": g.expires_at}
                 for t, g in self.issued.access.items()
@@ -322,14 +336,34 @@ class Simulator:
         *,
         repeat: bool = False,
         fmt: DeliveryFormat | None = None,
+        resume: bool = False,
     ) -> Player:
-        """A new player for a scenario (the previous one stops)."""
+        """A new player for a scenario (the previous one stops).
+
+        `resume`: when the simulator last stopped in this scenario, go on from
+        the step it was at, with the cars as they were (a restart of
+        scripts/develop is no new day for the car).
+        """
         self.stop()
         ctx = Context(
             self.cars, self.factory, fmt or self.settings.fmt, receives=self.receives
         )
-        steps = build_scenario(name or self.settings.scenario, repeat=repeat)
-        self.player = Player(steps, ctx, self.send, self.clock, repeat=repeat)
+        name = name or self.settings.scenario
+        steps = build_scenario(name, repeat=repeat)
+        self.player = Player(
+            steps, ctx, self.send, self.clock, repeat=repeat, on_step=self.save
+        )
+        self.player.name = name
+        saved, self._resume = self._resume, None
+        if (
+            resume
+            and saved is not None
+            and saved.get("name") == name
+            and saved.get("repeat") == repeat
+            and isinstance(index := saved.get("index"), int)
+            and 0 < index < len(steps)
+        ):
+            self.player.index = index
         return self.player
 
     def run_in_background(self, player: Player) -> None:
@@ -408,3 +442,39 @@ class Simulator:
             },
             "deliveries_sent": len(self.sent),
         }
+
+
+# What of a car's live state a restart keeps (with the scenario's step).
+_CAR_STATE = (
+    "latitude",
+    "longitude",
+    "heading",
+    "soc",
+    "plugged_in",
+    "charge_limit",
+    "charge_power_w",
+    "energy_added_kwh",
+    "locked",
+    "moving",
+    "problem",
+)
+
+
+def _car_state(car: Car) -> dict[str, Any]:
+    return {
+        **{key: getattr(car, key) for key in _CAR_STATE},
+        "charge_state": car.charge_state.value,
+    }
+
+
+def _restore_car(car: Car, saved: object) -> None:
+    if not isinstance(saved, dict):
+        return
+    for key in _CAR_STATE:
+        value = saved.get(key)
+        if isinstance(value, type(getattr(car, key))) or (
+            isinstance(value, int) and isinstance(getattr(car, key), float)
+        ):
+            setattr(car, key, value)
+    if saved.get("charge_state") in {state.value for state in ChargeState}:
+        car.charge_state = ChargeState(saved["charge_state"])

@@ -235,3 +235,17 @@ def test_every_flow_field_says_what_it_is_for() -> None:
     strings = json.loads(tf.STRINGS.read_text(encoding="utf-8"))
 
     assert _fields_without_description(strings) == []
+
+
+@pytest.mark.parametrize("language", ["en", *LANGUAGES])
+def test_no_two_entities_share_a_name(language: str) -> None:
+    """A car's device page lists each entity once by its name: every name differs."""
+    entity = tf.load(tf.TRANSLATIONS / f"{language}.json")["entity"]
+    names = Counter(
+        item["name"]
+        for platform in entity.values()
+        for item in platform.values()
+        if "name" in item
+    )
+
+    assert [name for name, count in names.items() if count > 1] == []

@@ -49,6 +49,9 @@ class SmartcarSensorEntityDescription(
     """A Smartcar sensor; without `value_fn` it shows its field's value."""
 
     value_fn: Callable[[VehicleState], StateType | datetime] | None = None
+    # A time that moves less than this keeps its state (the pattern of
+    # homeassistant.util.variance): an estimate's jitter is no logbook entry.
+    ignored_variance: timedelta | None = None
 
 
 def _percent(field: Field, **kwargs: object) -> SmartcarSensorEntityDescription:
@@ -185,6 +188,7 @@ SENSORS: tuple[SmartcarSensorEntityDescription, ...] = (
         field=Field.TIME_TO_FULL,
         device_class=SensorDeviceClass.TIMESTAMP,
         value_fn=_charge_complete_at,
+        ignored_variance=timedelta(minutes=5),
     ),
     _measurement(
         Field.CHARGE_RATE,
@@ -209,10 +213,13 @@ SENSORS: tuple[SmartcarSensorEntityDescription, ...] = (
         UnitOfTemperature.CELSIUS,
         suggested_display_precision=1,
     ),
+    # Changes with most deliveries: off by default, so the car's logbook tells
+    # what it did, not when it last spoke (the device page shows that too).
     SmartcarSensorEntityDescription(
         key=KEY_LAST_UPDATE,
         device_class=SensorDeviceClass.TIMESTAMP,
         entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
         value_fn=lambda vehicle: vehicle.last_update,
     ),
     # Changes with every delivery: off by default to spare the recorder.
@@ -235,11 +242,19 @@ class SmartcarSensor(SmartcarEntity, SensorEntity):
     def _async_update_attrs(self) -> None:
         super()._async_update_attrs()
         description = self.entity_description
-        self._attr_native_value = (
+        value = (
             description.value_fn(self.vehicle)
             if description.value_fn is not None
-            else description.value(self.vehicle)  # type: ignore[assignment]
+            else description.value(self.vehicle)
         )
+        shown = self._attr_native_value
+        if not (
+            isinstance(value, datetime)
+            and isinstance(shown, datetime)
+            and description.ignored_variance is not None
+            and abs(value - shown) < description.ignored_variance
+        ):
+            self._attr_native_value = value  # type: ignore[assignment]
 
 
 async def async_setup_entry(

@@ -16,7 +16,7 @@ from homeassistant.components.automation.config import AUTOMATION_BLUEPRINT_SCHE
 from homeassistant.components.blueprint import importer
 from homeassistant.components.blueprint.models import Blueprint, DomainBlueprints
 from homeassistant.core import HomeAssistant, ServiceCall
-from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 from homeassistant.util.yaml import load_yaml_dict
@@ -38,6 +38,17 @@ RAW = "https://raw.githubusercontent.com/smartcar-webhooks/ha-smartcar-webhooks/
 REMINDER = "plug_in_reminder.yaml"
 FINISHED = "charging_finished.yaml"
 NAMES = sorted(path.name for path in BLUEPRINTS.glob("*.yaml"))
+SHIPPED = [
+    "charging_finished.yaml",
+    "charging_interrupted.yaml",
+    "cheap_charging.yaml",
+    "evening_summary.yaml",
+    "leaving_home_refresh.yaml",
+    "left_unlocked.yaml",
+    "plug_in_reminder.yaml",
+    "range_tomorrow.yaml",
+    "solar_surplus_charging.yaml",
+]
 
 
 def _raw_url(name: str) -> str:
@@ -110,11 +121,31 @@ def test_blueprint_loads_with_the_automation_blueprint_schema(name: str) -> None
     )
 
     assert blueprint.metadata["source_url"] == _raw_url(name)
-    assert "car" in blueprint.inputs
+    # The car, or one of its entities, is picked from this integration's.
+    assert any(
+        f"'integration': '{DOMAIN}'" in str(spec.get("selector"))
+        for spec in blueprint.inputs.values()
+    )
 
 
-def test_both_blueprints_are_shipped() -> None:
-    assert NAMES == [FINISHED, REMINDER]
+def test_the_blueprint_library_is_shipped() -> None:
+    assert NAMES == SHIPPED
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_input_has_a_name_a_description_and_a_usable_default(name: str) -> None:
+    """The frontend cannot render a selector whose default is empty (None)."""
+    blueprint = Blueprint(
+        load_yaml_dict(BLUEPRINTS / name),
+        expected_domain="automation",
+        schema=AUTOMATION_BLUEPRINT_SCHEMA,
+    )
+
+    for key, spec in blueprint.inputs.items():
+        assert spec.get("name"), key
+        assert spec.get("description"), key
+        if "default" in spec:
+            assert spec["default"] is not None, key
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -287,3 +318,190 @@ async def test_charging_stopped_early_notifies_when_asked(
     await post_delivery(v4_state(2, 30, status="NOT_CHARGING", soc=55))
 
     assert [call.data["message"] for call in notify] == ["Charging stopped at 55 %."]
+
+
+# --- every blueprint, with every input set -----------------------------------------------
+
+
+def _key_entity(hass: HomeAssistant, platform: str, key: str) -> str:
+    entity_id = er.async_get(hass).async_get_entity_id(platform, DOMAIN, f"{V4}_{key}")
+    assert entity_id is not None, key
+    return entity_id
+
+
+def _every_input(hass: HomeAssistant, name: str) -> dict[str, Any]:
+    """Values for every input of a blueprint, from the test car and helpers."""
+    hass.states.async_set("sensor.grid_export", "0", {"device_class": "power"})
+    hass.states.async_set("sensor.electricity_price", "0.31")
+    hass.states.async_set("person.owner", "home")
+    values: dict[str, Any] = {
+        "car": _device_id(hass),
+        "notify_action": "notify.notify",
+        "battery": _key_entity(hass, "sensor", "battery_level"),
+        "range": _key_entity(hass, "sensor", "range"),
+        "lock": _key_entity(hass, "binary_sensor", "locked"),
+        "location": _key_entity(hass, "device_tracker", "location"),
+        "charging_switch": "switch.car_charging",
+        "surplus": "sensor.grid_export",
+        "price": "sensor.electricity_price",
+        "person": "person.owner",
+        "zone": "zone.home",
+        "at": "20:15:00",
+        "ready_by": "06:30:00",
+        "steady_for": {"minutes": 3},
+        "unlocked_for": {"minutes": 5},
+        "below": 30,
+        "limit": 90,
+        "target": 70,
+        "trips": 40,
+        "reserve": 10,
+        "start_above": 1500,
+        "stop_below": 100,
+        "cheap_below": 0.15,
+        "hours_needed": 2,
+        "when_stopped": True,
+        "lock_it": True,
+    }
+    blueprint = Blueprint(
+        load_yaml_dict(BLUEPRINTS / name),
+        expected_domain="automation",
+        schema=AUTOMATION_BLUEPRINT_SCHEMA,
+    )
+    return {key: values[key] for key in blueprint.inputs}
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.usefixtures("blueprint_folder")
+async def test_every_blueprint_sets_up_with_every_input_set(
+    hass: HomeAssistant,
+    setup_entry: MockConfigEntry,
+    post_delivery: PostDelivery,
+    name: str,
+) -> None:
+    await post_delivery(v4_state(1, 0, location=_home(hass)))
+    inputs = _every_input(hass, name)
+    assert await async_setup_component(
+        hass,
+        automation.DOMAIN,
+        {
+            automation.DOMAIN: {
+                "id": "from_blueprint",
+                "use_blueprint": {"path": f"{DOMAIN}/{name}", "input": inputs},
+            }
+        },
+    )
+    await hass.async_block_till_done()
+
+    (state,) = hass.states.async_all(automation.DOMAIN)
+    assert state.state == "on"
+
+
+# --- the newer blueprints ---------------------------------------------------------------
+
+
+@pytest.mark.usefixtures("blueprint_folder")
+async def test_interrupted_charging_below_the_limit_while_plugged_in_notifies(
+    hass: HomeAssistant,
+    setup_entry: MockConfigEntry,
+    post_delivery: PostDelivery,
+    notify: list[ServiceCall],
+) -> None:
+    await post_delivery(v4_state(1, 0, charging=True, status="CHARGING", soc=50))
+    await _use(hass, "charging_interrupted.yaml")
+
+    await post_delivery(v4_state(2, 30, status="NOT_CHARGING", soc=55))
+
+    (call,) = notify
+    assert call.data["message"] == (
+        "Charging stopped at 55 %, below the 80 % limit, and the car is still plugged in."
+    )
+
+
+@pytest.mark.usefixtures("blueprint_folder")
+async def test_charging_that_reached_the_limit_is_no_interruption(
+    hass: HomeAssistant,
+    setup_entry: MockConfigEntry,
+    post_delivery: PostDelivery,
+    notify: list[ServiceCall],
+) -> None:
+    await post_delivery(v4_state(1, 0, charging=True, status="CHARGING", soc=79))
+    await _use(hass, "charging_interrupted.yaml")
+
+    await post_delivery(v4_state(2, 30, status="NOT_CHARGING", soc=80))
+
+    assert notify == []
+
+
+@pytest.mark.usefixtures("blueprint_folder", "evening")
+async def test_evening_summary_tells_battery_range_plug_and_lock(
+    hass: HomeAssistant,
+    setup_entry: MockConfigEntry,
+    post_delivery: PostDelivery,
+    notify: list[ServiceCall],
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    await post_delivery(v4_state(1, 0, plugged=True, soc=64))
+    await _use(
+        hass,
+        "evening_summary.yaml",
+        at="21:00:00",
+        battery=_key_entity(hass, "sensor", "battery_level"),
+        range=_key_entity(hass, "sensor", "range"),
+    )
+
+    await _at_nine_pm(hass, freezer)
+
+    (call,) = notify
+    assert call.data["message"].startswith("Battery 64 %, range ")
+    assert call.data["message"].endswith(" km, plugged in, locked.") or call.data[
+        "message"
+    ].endswith(" km, plugged in, unlocked.")
+
+
+@pytest.mark.usefixtures("blueprint_folder", "evening")
+async def test_range_warning_when_it_will_not_cover_tomorrow(
+    hass: HomeAssistant,
+    setup_entry: MockConfigEntry,
+    post_delivery: PostDelivery,
+    notify: list[ServiceCall],
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    await post_delivery(v4_state(1, 0, plugged=False, soc=20))
+    range_entity = _key_entity(hass, "sensor", "range")
+    needed = float(hass.states.get(range_entity).state) + 1  # type: ignore[union-attr]
+    await _use(
+        hass,
+        "range_tomorrow.yaml",
+        at="21:00:00",
+        range=range_entity,
+        trips=needed,
+        reserve=0,
+    )
+
+    await _at_nine_pm(hass, freezer)
+
+    (call,) = notify
+    assert "Plug it in." in call.data["message"]
+
+
+@pytest.mark.usefixtures("blueprint_folder", "evening")
+async def test_no_range_warning_when_the_range_is_enough(
+    hass: HomeAssistant,
+    setup_entry: MockConfigEntry,
+    post_delivery: PostDelivery,
+    notify: list[ServiceCall],
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    await post_delivery(v4_state(1, 0, plugged=False, soc=20))
+    await _use(
+        hass,
+        "range_tomorrow.yaml",
+        at="21:00:00",
+        range=_key_entity(hass, "sensor", "range"),
+        trips=0,
+        reserve=0,
+    )
+
+    await _at_nine_pm(hass, freezer)
+
+    assert notify == []

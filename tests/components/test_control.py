@@ -48,7 +48,7 @@ from tests.components.control_common import (
 from tests.conftest import PostDelivery
 
 SWITCH = "switch.kia_ev6_charge"
-NUMBER = "number.kia_ev6_charge_limit"
+NUMBER = "number.kia_ev6_charge_limit_setting"
 LOCK = "lock.kia_ev6_door_lock"
 BUTTON = "button.kia_ev6_request_update"
 READ_ONLY = tuple(scope for scope in ALL_SCOPES if not scope.startswith("control"))

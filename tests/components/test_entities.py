@@ -488,6 +488,7 @@ async def test_last_delivery_is_disabled_by_default(
     assert entry.entity_category is EntityCategory.DIAGNOSTIC
 
 
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_last_update_is_a_diagnostic_timestamp_of_newest_reading(
     hass: HomeAssistant, setup_entry: MockConfigEntry, post_delivery: PostDelivery
 ) -> None:
@@ -706,6 +707,7 @@ async def test_model_named_after_make_is_not_repeated(
 # --- restart ----------------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_reload_restores_values_and_keeps_newest_wins(
     hass: HomeAssistant, setup_entry: MockConfigEntry, post_delivery: PostDelivery
 ) -> None:
@@ -794,6 +796,54 @@ async def test_charging_finishes_at_the_car_time_plus_the_minutes_left(
 
     finishes = _state(hass, "sensor", EX30, "time_to_full")
     assert finishes.state == "2025-12-14T08:45:00+00:00"
+
+
+def _charging_with(event: str, recorded_ms: int, minutes: int) -> dict[str, Any]:
+    document = load_fixture("v4_vehicle_state_charging.json")
+    document["eventId"] = event
+    document["meta"]["deliveryId"] = event
+    for item in document["data"]["signals"]:
+        if "meta" in item:
+            item["meta"]["oemUpdatedAt"] = recorded_ms
+    _v4_signal(document, "charge-timetocomplete")["body"]["value"] = minutes
+    return document
+
+
+async def test_charging_finishes_keeps_its_time_while_the_estimate_only_jitters(
+    hass: HomeAssistant, setup_entry: MockConfigEntry, post_delivery: PostDelivery
+) -> None:
+    at_eight = 1765699200000  # 2025-12-14T08:00:00Z
+    await post_delivery(_charging_with("first", at_eight, 45))
+    first = _state(hass, "sensor", EX30, "time_to_full")
+
+    # A minute later the car says 46 minutes: finishing two minutes later.
+    await post_delivery(_charging_with("jitter", at_eight + 60_000, 46))
+
+    again = _state(hass, "sensor", EX30, "time_to_full")
+    assert again.state == "2025-12-14T08:45:00+00:00"
+    assert again.last_changed == first.last_changed
+
+
+async def test_charging_finishes_moves_when_the_estimate_really_changes(
+    hass: HomeAssistant, setup_entry: MockConfigEntry, post_delivery: PostDelivery
+) -> None:
+    at_eight = 1765699200000  # 2025-12-14T08:00:00Z
+    await post_delivery(_charging_with("first", at_eight, 45))
+
+    await post_delivery(_charging_with("slower", at_eight + 60_000, 80))
+
+    finishes = _state(hass, "sensor", EX30, "time_to_full")
+    assert finishes.state == "2025-12-14T09:21:00+00:00"
+
+
+async def test_last_update_is_disabled_by_default(
+    hass: HomeAssistant, setup_entry: MockConfigEntry, post_delivery: PostDelivery
+) -> None:
+    await post_delivery(load_fixture("v2_dynamic.json"))
+
+    entry = er.async_get(hass).async_get(_entity_id(hass, "sensor", V1, "last_update"))
+    assert entry is not None
+    assert entry.disabled_by is er.RegistryEntryDisabler.INTEGRATION
 
 
 async def test_charging_finishes_is_unknown_when_nothing_is_left(

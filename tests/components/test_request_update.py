@@ -134,7 +134,7 @@ async def test_button_reads_every_granted_endpoint_in_one_batch(
     assert aioclient_mock.mock_calls[0][3]["Authorization"] == f"Bearer {ACCESS_TOKEN}"
 
 
-@pytest.mark.usefixtures("entry")
+@pytest.mark.usefixtures("entity_registry_enabled_by_default", "entry")
 async def test_fresh_values_reach_the_entities_with_the_cars_time(
     hass: HomeAssistant, aioclient_mock: AiohttpClientMocker
 ) -> None:

@@ -426,3 +426,36 @@ async def test_odometers_never_run_backwards_across_restarts(
     first.cars[0].odometer_km += 250
     first.save()
     assert Simulator(settings).cars[0].odometer_km == first.cars[0].odometer_km
+
+
+async def test_a_restart_resumes_the_scenario_where_it_was(
+    settings: Settings, tmp_path: Any
+) -> None:
+    settings.state_file = tmp_path / "state.json"
+    first = Simulator(settings)
+    first.start_player("commute", repeat=True)
+    for _ in range(5):
+        await first.step()
+    assert first.player is not None
+    index, car = first.player.index, first.cars[0]
+
+    second = Simulator(settings)
+    player = second.start_player("commute", repeat=True, resume=True)
+
+    assert player.index == index
+    assert (second.cars[0].latitude, second.cars[0].soc) == (car.latitude, car.soc)
+    assert second.cars[0].charge_state == car.charge_state
+
+
+async def test_a_restart_without_resume_starts_the_scenario_over(
+    settings: Settings, tmp_path: Any
+) -> None:
+    settings.state_file = tmp_path / "state.json"
+    first = Simulator(settings)
+    first.start_player("commute", repeat=True)
+    for _ in range(5):
+        await first.step()
+
+    player = Simulator(settings).start_player("commute", repeat=True)
+
+    assert player.index == 0
