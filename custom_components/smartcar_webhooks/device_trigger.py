@@ -21,6 +21,7 @@ from homeassistant.const import (
 )
 from homeassistant.core import CALLBACK_TYPE, HassJob, HomeAssistant, callback
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
+from homeassistant.helpers.translation import async_get_translations
 from homeassistant.helpers.trigger import TriggerActionType, TriggerInfo
 from homeassistant.helpers.typing import ConfigType
 import probatio
@@ -98,6 +99,13 @@ async def async_attach_trigger(
     device_id, kind = config[CONF_DEVICE_ID], config[CONF_TYPE]
     entry, vehicle_id = async_require_vehicle(hass, device_id)
     job = HassJob(action, f"Smartcar device trigger {trigger_info['name']}")
+    # What traces and the logbook say triggered it: the type's translated name.
+    strings = await async_get_translations(
+        hass, hass.config.language, "device_automation", {DOMAIN}
+    )
+    name = strings.get(
+        f"component.{DOMAIN}.device_automation.trigger_type.{kind}", str(kind)
+    )
     trigger: dict[str, Any] = {
         **trigger_info["trigger_data"],
         CONF_PLATFORM: "device",
@@ -119,7 +127,7 @@ async def async_attach_trigger(
                                 **trigger,
                                 ATTR_BATTERY_LEVEL: event.battery_level,
                                 ATTR_CAR_TIME: event.car_time,
-                                "description": f"Smartcar {kind}",
+                                "description": name,
                             }
                         },
                     )
@@ -141,7 +149,7 @@ async def async_attach_trigger(
                         **trigger,
                         CONF_BELOW: level,
                         ATTR_BATTERY_LEVEL: after,
-                        "description": f"Smartcar battery below {level:g} %",
+                        "description": f"{name} ({level:g} %)",
                     }
                 },
             )

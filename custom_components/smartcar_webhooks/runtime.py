@@ -12,6 +12,7 @@ import asyncio
 from collections import deque
 from datetime import datetime
 from functools import partial
+import re
 
 from aiohttp.hdrs import METH_POST
 from homeassistant.components import persistent_notification
@@ -74,6 +75,27 @@ def bad_signatures_issue_id(entry: ConfigEntry) -> str:
 def verify_refused_issue_id(entry: ConfigEntry) -> str:
     """The repair issue raised when a VERIFY came outside a window."""
     return f"{ISSUE_VERIFY_REFUSED}_{entry.entry_id}"
+
+
+# Words that name the receiving end, not a Smartcar application.
+GENERIC_NAME_WORDS = frozenset(
+    {
+        "home",
+        "assistant",
+        "homeassistant",
+        "hass",
+        "ha",
+        "smartcar",
+        "webhook",
+        "webhooks",
+    }
+)
+
+
+def is_generic_webhook_name(name: str) -> bool:
+    """Whether a webhook's name says no more than "Home Assistant" or "Smartcar"."""
+    words = re.findall(r"\w+", name.casefold())
+    return all(word in GENERIC_NAME_WORDS for word in words)
 
 
 class SmartcarRuntime:
@@ -224,8 +246,14 @@ class SmartcarRuntime:
 
     @callback
     def _learn_title(self, webhook_name: str | None) -> None:
-        # The webhook's name tells two entries apart; a title the user chose stays.
-        if webhook_name and self.entry.title == DEFAULT_TITLE:
+        # The webhook's name tells two entries apart; a title the user chose stays,
+        # and a name that only says "Home Assistant" would title the entry as if
+        # it were Home Assistant itself.
+        if (
+            webhook_name
+            and self.entry.title == DEFAULT_TITLE
+            and not is_generic_webhook_name(webhook_name)
+        ):
             self.hass.config_entries.async_update_entry(self.entry, title=webhook_name)
 
     @callback

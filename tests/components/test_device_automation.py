@@ -515,3 +515,39 @@ async def test_condition_is_not_met_while_the_entry_is_unloaded(
     await hass.async_block_till_done()
 
     assert calls == []
+
+
+async def test_a_trigger_is_described_by_its_translated_name(
+    hass: HomeAssistant,
+    setup_entry: MockConfigEntry,
+    post_delivery: PostDelivery,
+    calls: list[ServiceCall],
+) -> None:
+    """Traces and the logbook say "Plugged in", never the raw key `plugged_in`."""
+    await post_delivery(v4_state(1, 0, plugged=False, soc=48))
+    assert await async_setup_component(
+        hass,
+        automation.DOMAIN,
+        {
+            automation.DOMAIN: [
+                {
+                    "triggers": [_trigger(_device_id(hass), kind, **extra)],
+                    "actions": {
+                        "action": "test.automation",
+                        "data": {"description": "{{ trigger.description }}"},
+                    },
+                }
+                for kind, extra in (
+                    ("plugged_in", {}),
+                    ("battery_below", {"below": 30}),
+                )
+            ]
+        },
+    )
+
+    await post_delivery(v4_state(2, 10, plugged=True, soc=25))
+
+    assert sorted(call.data["description"] for call in calls) == [
+        "Battery dropped below a level (30 %)",
+        "Plugged in",
+    ]

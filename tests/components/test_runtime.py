@@ -162,3 +162,21 @@ async def test_entry_title_the_user_chose_stays(
     await post_delivery(load_fixture("v4_vehicle_state.json"))
 
     assert setup_entry.title == "My car"
+
+
+@pytest.mark.parametrize(
+    "name", ["Home Assistant", "home-assistant webhook", "HA", "Smartcar"]
+)
+async def test_a_webhook_named_only_home_assistant_keeps_the_smartcar_title(
+    hass: HomeAssistant,
+    setup_entry: MockConfigEntry,
+    post_delivery: PostDelivery,
+    name: str,
+) -> None:
+    """Under Hubs an entry titled "Home Assistant" reads as Home Assistant itself."""
+    document = load_fixture("v4_vehicle_state.json")
+    document["meta"]["webhookName"] = name
+
+    await post_delivery(document)
+
+    assert setup_entry.title == "Smartcar"
