@@ -248,12 +248,17 @@ class SmartcarRuntime:
 
     @callback
     def _update_device(self, vehicle: VehicleState, _changed: set[str]) -> None:
-        firmware = vehicle.value(Field.FIRMWARE_VERSION)
+        firmware, vin, nickname = (
+            vehicle.value(key)
+            for key in (Field.FIRMWARE_VERSION, Field.VIN, Field.NICKNAME)
+        )
         async_update_vehicle_device(
             self.hass,
             self.entry,
             vehicle.info,
             firmware if isinstance(firmware, str) else None,
+            serial_number=vin if isinstance(vin, str) else None,
+            nickname=nickname if isinstance(nickname, str) else None,
         )
 
     @callback

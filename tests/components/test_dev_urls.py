@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 import runpy
 
 from homeassistant.core import HomeAssistant
@@ -11,7 +10,6 @@ import pytest
 from custom_components.smartcar_webhooks import const
 from custom_components.smartcar_webhooks.connect import smartcar_client
 
-CONST_FILE = Path(const.__file__)
 VARIABLES = {
     "SMARTCAR_WEBHOOKS_DEV_AUTHORIZE_URL": "OAUTH2_AUTHORIZE",
     "SMARTCAR_WEBHOOKS_DEV_TOKEN_URL": "OAUTH2_TOKEN",
@@ -22,7 +20,7 @@ VARIABLES = {
 def test_default_urls_are_smartcars(monkeypatch: pytest.MonkeyPatch) -> None:
     for variable in VARIABLES:
         monkeypatch.delenv(variable, raising=False)
-    values = runpy.run_path(str(CONST_FILE))
+    values = runpy.run_module(const.__name__)
     assert values["OAUTH2_AUTHORIZE"] == "https://connect.smartcar.com/oauth/authorize"
     assert values["OAUTH2_TOKEN"] == "https://auth.smartcar.com/oauth/token"
     assert values["API_BASE"] == "https://api.smartcar.com"
@@ -33,7 +31,7 @@ def test_environment_points_the_urls_at_a_simulator(
 ) -> None:
     for variable in VARIABLES:
         monkeypatch.setenv(variable, f"http://127.0.0.1:8124/{variable.lower()}")
-    values = runpy.run_path(str(CONST_FILE))
+    values = runpy.run_module(const.__name__)
     for variable, name in VARIABLES.items():
         assert values[name] == f"http://127.0.0.1:8124/{variable.lower()}"
 
