@@ -189,6 +189,14 @@ NEW_SIGNALS: list[tuple[str, dict[str, Any], str, str, str, dict[str, Any]]] = [
         {},
     ),
     (
+        "surveillance-isenabled",
+        {"value": True},
+        "binary_sensor",
+        "surveillance",
+        STATE_ON,
+        {},
+    ),
+    (
         "charge-isfastchargerpresent",
         {"value": False},
         "binary_sensor",

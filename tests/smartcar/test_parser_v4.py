@@ -479,6 +479,7 @@ V4_SIGNAL_CASES: dict[str, tuple[dict[str, Any], dict[Field, Any]]] = {
         {"value": True},
         {Field.DIGITAL_KEY: True},
     ),
+    "surveillance-isenabled": ({"value": False}, {Field.SURVEILLANCE: False}),
     "charge-isfastchargerpresent": ({"value": False}, {Field.FAST_CHARGER: False}),
     "charge-amperagemax": (
         {"value": 18, "unit": "ampere"},

@@ -545,6 +545,13 @@ SIGNALS: Final[tuple[Signal, ...]] = (
         presentation=_binary(category=_DIAGNOSTIC, enabled=False),
     ),
     Signal(
+        Field.SURVEILLANCE,
+        Kind.BOOLEAN,
+        "read_security",
+        ("surveillance-isenabled",),
+        presentation=_binary(enabled=False),
+    ),
+    Signal(
         Field.FAST_CHARGER,
         Kind.BOOLEAN,
         "read_charge",

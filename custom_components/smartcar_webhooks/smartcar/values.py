@@ -61,6 +61,7 @@ class Field(StrEnum):
     EV_DRIVE_UNIT_ALERT = "ev_drive_unit_alert"
     BATTERY_HEATER = "battery_heater"
     DIGITAL_KEY = "digital_key_paired"
+    SURVEILLANCE = "surveillance"
     FAST_CHARGER = "fast_charger"
     MAX_CHARGING_CURRENT = "max_charging_current"
     CABLE_LATCHED = "charge_cable_latched"
