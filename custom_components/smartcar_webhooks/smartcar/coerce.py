@@ -65,14 +65,25 @@ def number(value: Any) -> float:
     return found
 
 
+# Most signals of a delivery share one or two car times: each is converted once.
+_EPOCH_CACHE_SIZE = 256
+_epochs: dict[float, datetime | None] = {}
+
+
 def epoch_ms(value: Any) -> datetime | None:
     """A positive epoch-milliseconds time, or None."""
     if (found := finite(value)) is None or found <= 0:
         return None
+    if (known := _epochs.get(found)) is not None:
+        return known
     try:
-        return datetime.fromtimestamp(found / 1000, UTC)
+        at: datetime | None = datetime.fromtimestamp(found / 1000, UTC)
     except OverflowError, OSError, ValueError:
-        return None
+        at = None
+    if len(_epochs) >= _EPOCH_CACHE_SIZE:
+        _epochs.clear()
+    _epochs[found] = at
+    return at
 
 
 def iso_time(value: Any) -> datetime | None:
