@@ -84,3 +84,44 @@ def test_nan_is_a_dropped_value_whichever_library_parses() -> None:
 def test_a_utf16_body_still_parses() -> None:
     raw = body().decode().encode("utf-16")
     assert isinstance(parse_delivery(raw, received_at=T0), DataDelivery)
+
+
+def test_an_unchanged_signal_reads_as_before_in_the_new_delivery() -> None:
+    first = parse_delivery(body(event="event-1"), received_at=T0)
+    second = parse_delivery(body(event="event-2"), received_at=T0)
+
+    assert isinstance(first, DataDelivery)
+    assert isinstance(second, DataDelivery)
+    (before,), (after,) = first.vehicles[0].readings, second.vehicles[0].readings
+    assert after.delivery_id == "event-2"
+    assert (after.field, after.value, after.unit, after.recorded_at) == (
+        before.field,
+        before.value,
+        before.unit,
+        before.recorded_at,
+    )
+
+
+def test_a_changed_signal_is_read_again() -> None:
+    parse_delivery(body(event="event-1"), received_at=T0)
+    second = parse_delivery(body(event="event-2", soc=43), received_at=T0)
+
+    assert isinstance(second, DataDelivery)
+    assert second.vehicles[0].readings[0].value == 43
+
+
+def test_an_unchanged_signal_ahead_of_the_clock_is_cut_to_each_arrival() -> None:
+    ahead = int((T0 + timedelta(minutes=5)).timestamp() * 1000)
+    parse_delivery(body(ahead, event="event-1"), received_at=T0)
+    later = T0 + timedelta(minutes=2)
+    second = parse_delivery(body(ahead, event="event-2"), received_at=later)
+
+    assert isinstance(second, DataDelivery)
+    assert second.vehicles[0].readings[0].recorded_at == later
+
+
+def test_an_unchanged_dropped_value_is_dropped_again() -> None:
+    for event in ("event-1", "event-2"):
+        delivery = parse_delivery(body(event=event, soc=101), received_at=T0)
+        assert isinstance(delivery, DataDelivery)
+        assert [dropped.reason for dropped in delivery.dropped] == ["implausible value"]

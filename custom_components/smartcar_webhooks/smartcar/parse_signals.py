@@ -7,6 +7,7 @@ error of every field of the signal; a signal nothing reads is counted, not read.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable
 from datetime import datetime
 import logging
@@ -151,11 +152,12 @@ def parse_v4(document: dict[str, Any], received_at: datetime) -> Delivery:
         )
     collector = Collector(vehicle.vehicle_id, delivery_id)
     signals = _list(data.get("signals"), "signals")
+    memo = signal_memo(vehicle.vehicle_id)
     for signal in signals[:MAX_SIGNALS_PER_DELIVERY]:
         if not isinstance(signal, dict):
             collector.drop("signals", "not a signal")
             continue
-        read_signal(collector, signal, signal.get("meta"), received_at)
+        read_signal(collector, signal, signal.get("meta"), received_at, memo)
     if len(signals) > MAX_SIGNALS_PER_DELIVERY:
         collector.drop("signals", "too many signals")
     derive_charging(collector)
@@ -242,10 +244,61 @@ def _time(raw: Any) -> datetime | None:
     return iso_time(raw) if isinstance(raw, str) else epoch_ms(raw)
 
 
+# A car sends every subscribed signal in every delivery, most of them as they
+# were: per vehicle, each signal's last raw form and what it read as, so an
+# unchanged signal costs a comparison. Only clean reads are kept (a dropped
+# value is read, and logged, again); the car time is kept uncut.
+MEMO_VEHICLES = 256
+type _Outcome = tuple[tuple[Reading, ...], datetime | None]
+_memos: OrderedDict[str, dict[str, tuple[dict[str, Any], _Outcome]]] = OrderedDict()
+
+
+def signal_memo(vehicle_id: str) -> dict[str, tuple[dict[str, Any], _Outcome]]:
+    """The vehicle's last raw signals, by code."""
+    if (memo := _memos.get(vehicle_id)) is None:
+        memo = _memos[vehicle_id] = {}
+        if len(_memos) > MEMO_VEHICLES:
+            _memos.popitem(last=False)
+    else:
+        _memos.move_to_end(vehicle_id)
+    return memo
+
+
+def clear_signal_memos() -> None:
+    """Forget every vehicle's last signals (tests start from nothing)."""
+    _memos.clear()
+
+
+def _replay(collector: Collector, outcome: _Outcome, received_at: datetime) -> None:
+    readings, raw_at = outcome
+    at = not_after(raw_at, received_at)
+    vehicle_id, delivery_id = collector.vehicle_id, collector.delivery_id
+    collector.readings.extend(
+        Reading(
+            vehicle_id,
+            reading.field,
+            reading.value,
+            reading.unit,
+            None if reading.error is not None else at,
+            delivery_id,
+            reading.error,
+        )
+        for reading in readings
+    )
+
+
 def read_signal(
-    collector: Collector, signal: dict[str, Any], meta: Any, received_at: datetime
+    collector: Collector,
+    signal: dict[str, Any],
+    meta: Any,
+    received_at: datetime,
+    memo: dict[str, tuple[dict[str, Any], _Outcome]] | None = None,
 ) -> None:
-    """Read one signal `{code, body, status}` whose times are in `meta`."""
+    """Read one signal `{code, body, status}` whose times are in `meta`.
+
+    With a `memo` (meta inside the signal, as 4.0 sends it), a signal equal to
+    the vehicle's last one of its code reads as it read then.
+    """
     code = signal.get("code")
     if not isinstance(code, str):
         collector.drop("signals", "not a signal")
@@ -253,21 +306,30 @@ def read_signal(
     if (rows := SIGNALS_OF_CODE.get(code)) is None:
         collector.unread += 1
         return
+    if (
+        memo is not None
+        and (known := memo.get(code)) is not None
+        and (known[0] == signal)
+    ):
+        _replay(collector, known[1], received_at)
+        return
+    before, dropped = len(collector.readings), len(collector.dropped)
+    raw_at: datetime | None = None
     status = signal.get("status")
     if isinstance(status, dict) and status.get("value") == "ERROR":
         collector.add_error(rows, field_error(status.get("error")))
-        return
-    body = signal.get("body")
-    if not isinstance(body, dict):
-        collector.drop(code, "body is not an object")
-        return
-    # Only the car's own time counts.
-    at = (
-        not_after(_time(meta.get("oemUpdatedAt")), received_at)
-        if isinstance(meta, dict)
-        else None
-    )
-    _READERS[rows[0].body](collector, code, rows, body, at)
+    else:
+        body = signal.get("body")
+        if not isinstance(body, dict):
+            collector.drop(code, "body is not an object")
+            return
+        # Only the car's own time counts.
+        raw_at = _time(meta.get("oemUpdatedAt")) if isinstance(meta, dict) else None
+        _READERS[rows[0].body](
+            collector, code, rows, body, not_after(raw_at, received_at)
+        )
+    if memo is not None and len(collector.dropped) == dropped:
+        memo[code] = (signal, (tuple(collector.readings[before:]), raw_at))
 
 
 type _Reader = Callable[

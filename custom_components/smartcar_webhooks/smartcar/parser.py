@@ -26,7 +26,7 @@ import orjson
 
 from .errors import InvalidDeliveryError
 from .models import ChargingEvent, DataDelivery, Delivery, ErrorDelivery, VerifyRequest
-from .parse_signals import parse_v4
+from .parse_signals import clear_signal_memos, parse_v4
 from .parse_v2 import parse_v2
 from .signals import SIGNALS_OF_CODE, SIGNALS_OF_PATH
 from .text import clean_id, signal_code
@@ -83,8 +83,9 @@ def _newest(delivery: Delivery, received_at: datetime) -> tuple[bool, datetime |
 
 
 def clear_recent_bodies() -> None:
-    """Forget the bodies parsed lately (tests start from nothing)."""
+    """Forget the bodies and signals parsed lately (tests start from nothing)."""
     _recent.clear()
+    clear_signal_memos()
 
 
 def parse_delivery(body: bytes | str, *, received_at: datetime) -> Delivery:
