@@ -248,9 +248,11 @@ class SmartcarRuntime:
 
     @callback
     def _update_device(self, vehicle: VehicleState, _changed: set[str]) -> None:
-        firmware, vin, nickname = (
-            vehicle.value(key)
-            for key in (Field.FIRMWARE_VERSION, Field.VIN, Field.NICKNAME)
+        firmware = vehicle.value(Field.FIRMWARE_VERSION)
+        # The last VIN and nickname the car sent: an error reading them renames nothing.
+        vin, nickname = (
+            None if (state := vehicle.fields.get(key)) is None else state.value
+            for key in (Field.VIN, Field.NICKNAME)
         )
         async_update_vehicle_device(
             self.hass,

@@ -528,3 +528,20 @@ async def test_the_finish_time_goes_when_charging_stops(
 def test_connect_asks_for_every_permission_a_read_signal_needs() -> None:
     assert {row.permission for row in SIGNALS} <= set(OAUTH2_SCOPES)
     assert "read_thermometer" in OAUTH2_SCOPES  # the two climate temperatures
+
+
+async def test_a_nickname_read_in_error_keeps_the_device_name(
+    hass: HomeAssistant, setup_entry: MockConfigEntry, post_delivery: PostDelivery
+) -> None:
+    await post_delivery(
+        delivery(1, signal("vehicleidentification-nickname", {"value": "Blue Thunder"}))
+    )
+    await post_delivery(
+        delivery(
+            2,
+            signal("vehicleidentification-nickname", None),
+            signal("odometer-traveleddistance", {"value": 10, "unit": "km"}, minutes=5),
+        )
+    )
+
+    assert device(hass).name == "Blue Thunder"

@@ -1938,3 +1938,15 @@ def test_v4_vehicle_year_is_a_plausible_model_year(
     document = _v4([])
     document["data"]["vehicle"]["year"] = year
     assert only_report(parse(document)).vehicle.year == expected
+
+
+def test_v4_doors_under_the_key_of_smartcars_example_are_read(parse: Parse) -> None:
+    body = {
+        "doors": [{"row": 0, "column": 0, "isOpen": True, "isLocked": False}],
+        "rowCount": 2,
+        "columnCount": 2,
+    }
+    delivery = parse(_v4([_signal("closure-doors", body)]))
+    assert field_values(delivery) == {
+        Field.DOORS: Closures((Closure(0, 0, True, False),))
+    }

@@ -447,7 +447,7 @@ def _read_closure_grid(
     at: datetime | None,
 ) -> None:
     """Doors or windows: `{values: [{row, column, isOpen, isLocked?}], ...}`."""
-    values = body.get("values")
+    values = next((body[key] for key in rows[0].keys if key in body), None)
     if not isinstance(values, list):
         collector.drop(code, "values is not a list")
         return

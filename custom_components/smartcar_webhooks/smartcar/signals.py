@@ -411,6 +411,7 @@ SIGNALS: Final[tuple[Signal, ...]] = (
         "read_security",
         ("closure-doors",),
         Body.CLOSURE_GRID,
+        keys=("values", "doors"),  # the schema says values, Smartcar's example doors
         presentation=_binary("door"),
     ),
     Signal(
@@ -419,6 +420,7 @@ SIGNALS: Final[tuple[Signal, ...]] = (
         "read_security",
         ("closure-windows",),
         Body.CLOSURE_GRID,
+        keys=("values", "windows"),
         presentation=_binary("window"),
     ),
     Signal(
