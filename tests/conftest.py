@@ -25,6 +25,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.smartcar_webhooks.const import CONF_MANAGEMENT_TOKEN, DOMAIN
 from custom_components.smartcar_webhooks.smartcar import sign_body
+from custom_components.smartcar_webhooks.smartcar.parser import clear_recent_bodies
 
 # CI replays the same examples every run: a red CI then means a real regression,
 # while local runs keep exploring new examples.
@@ -93,6 +94,12 @@ def fail_on_home_assistant_reports() -> Iterator[None]:
         root.removeHandler(handler)
     if reports := home_assistant_reports(handler.records, caught):
         pytest.fail(f"Home Assistant reported: {reports}")
+
+
+@pytest.fixture(autouse=True)
+def no_recent_bodies() -> None:
+    """Every test parses its bodies itself: none is known from an earlier test."""
+    clear_recent_bodies()
 
 
 def load_fixture(name: str) -> dict[str, Any]:

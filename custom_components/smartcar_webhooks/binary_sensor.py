@@ -1,4 +1,7 @@
-"""Binary sensors: plugged in, charging, locked, and problems Smartcar reports."""
+"""Binary sensors: plugged in, charging, locked, and problems Smartcar reports.
+
+Each field's is a row of the signal registry (`smartcar/signals.py`) shown here.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ from homeassistant.components.binary_sensor import (
     BinarySensorEntity,
     BinarySensorEntityDescription,
 )
-from homeassistant.const import EntityCategory
+from homeassistant.const import EntityCategory, Platform
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
@@ -19,9 +22,10 @@ from .entity import (
     SmartcarEntity,
     SmartcarEntityDescription,
     async_add_vehicle_entities,
+    presented,
 )
 from .runtime import SmartcarConfigEntry
-from .smartcar import Closures, Field
+from .smartcar import Alert, Closures, Field, Kind, Presentation, Signal
 from .vehicle import KEY_PROBLEM, VehicleState
 
 PARALLEL_UPDATES = 0
@@ -66,57 +70,63 @@ def _items(field: Field) -> Callable[[VehicleState], dict[str, Any]]:
     return items
 
 
-def _closure(
-    field: Field, device_class: BinarySensorDeviceClass
-) -> SmartcarBinarySensorEntityDescription:
-    return SmartcarBinarySensorEntityDescription(
-        key=field.value,
-        field=field,
-        device_class=device_class,
-        is_on_fn=_open(field),
-        attr_fn=_items(field),
-    )
-
-
 def _unlocked(vehicle: VehicleState) -> bool | None:
     # The lock device class is on when unlocked.
     locked = vehicle.value(Field.LOCKED)
     return None if locked is None else not locked
 
 
+def _alerting(field: Field) -> Callable[[VehicleState], bool | None]:
+    def is_on(vehicle: VehicleState) -> bool | None:
+        alert = vehicle.value(field)
+        return alert.active if isinstance(alert, Alert) else None
+
+    return is_on
+
+
+def _alert_description(field: Field) -> Callable[[VehicleState], dict[str, Any]]:
+    def attributes(vehicle: VehicleState) -> dict[str, Any]:
+        alert = vehicle.value(field)
+        return {"description": alert.description if isinstance(alert, Alert) else None}
+
+    return attributes
+
+
+def _behaviour(row: Signal) -> dict[str, Any]:
+    """What a binary sensor of this row does beyond `bool(value)`, by its kind."""
+    if row.field is Field.LOCKED:
+        return {"is_on_fn": _unlocked}
+    if row.kind is Kind.CLOSURES:
+        return {"is_on_fn": _open(row.field), "attr_fn": _items(row.field)}
+    if row.kind is Kind.ALERT:
+        return {
+            "is_on_fn": _alerting(row.field),
+            "attr_fn": _alert_description(row.field),
+        }
+    return {}
+
+
+def _description(
+    row: Signal, shown: Presentation
+) -> SmartcarBinarySensorEntityDescription:
+    """A row of the signal registry as a binary sensor description."""
+    return SmartcarBinarySensorEntityDescription(
+        key=row.field.value,
+        field=row.field,
+        translation_key=shown.translation_key,
+        device_class=None
+        if shown.device_class is None
+        else BinarySensorDeviceClass(shown.device_class),
+        entity_category=None
+        if shown.category is None
+        else EntityCategory(shown.category),
+        entity_registry_enabled_default=shown.enabled,
+        **_behaviour(row),
+    )
+
+
 BINARY_SENSORS: tuple[SmartcarBinarySensorEntityDescription, ...] = (
-    SmartcarBinarySensorEntityDescription(
-        key=Field.PLUGGED_IN.value,
-        field=Field.PLUGGED_IN,
-        device_class=BinarySensorDeviceClass.PLUG,
-    ),
-    SmartcarBinarySensorEntityDescription(
-        key=Field.CHARGING.value,
-        field=Field.CHARGING,
-        device_class=BinarySensorDeviceClass.BATTERY_CHARGING,
-    ),
-    SmartcarBinarySensorEntityDescription(
-        key=Field.LOCKED.value,
-        field=Field.LOCKED,
-        device_class=BinarySensorDeviceClass.LOCK,
-        is_on_fn=_unlocked,
-    ),
-    _closure(Field.DOORS, BinarySensorDeviceClass.DOOR),
-    _closure(Field.WINDOWS, BinarySensorDeviceClass.WINDOW),
-    _closure(Field.TRUNK, BinarySensorDeviceClass.OPENING),
-    _closure(Field.FRUNK, BinarySensorDeviceClass.OPENING),
-    _closure(Field.SUNROOF, BinarySensorDeviceClass.WINDOW),
-    SmartcarBinarySensorEntityDescription(
-        key=Field.ONLINE.value,
-        field=Field.ONLINE,
-        device_class=BinarySensorDeviceClass.CONNECTIVITY,
-        entity_category=EntityCategory.DIAGNOSTIC,
-    ),
-    SmartcarBinarySensorEntityDescription(
-        key=Field.ASLEEP.value,
-        field=Field.ASLEEP,
-        entity_category=EntityCategory.DIAGNOSTIC,
-    ),
+    *(_description(row, shown) for row, shown in presented(Platform.BINARY_SENSOR)),
     SmartcarBinarySensorEntityDescription(
         key=KEY_PROBLEM,
         device_class=BinarySensorDeviceClass.PROBLEM,

@@ -9,6 +9,8 @@ from typing import Final
 
 from homeassistant.const import Platform
 
+from .smartcar.permissions import READ_SCOPES
+
 DOMAIN: Final = "smartcar_webhooks"
 PLATFORMS: Final = [
     Platform.BINARY_SENSOR,
@@ -62,15 +64,6 @@ OAUTH2_TOKEN: Final = os.environ.get(
 API_BASE: Final = os.environ.get(
     "SMARTCAR_WEBHOOKS_DEV_API_URL", "https://api.smartcar.com"
 )
-OAUTH2_SCOPES: Final = (
-    "read_vehicle_info",
-    "read_battery",
-    "read_charge",
-    "read_location",
-    "read_odometer",
-    "read_vin",
-    "read_fuel",
-    "read_tires",
-    "read_engine_oil",
-    "read_security",
-)
+# What Connect asks for to read: every permission a signal we read needs (the
+# signal registry, smartcar/signals.py).
+OAUTH2_SCOPES: Final = READ_SCOPES

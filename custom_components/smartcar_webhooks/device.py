@@ -5,6 +5,7 @@ from __future__ import annotations
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.typing import UNDEFINED
 
 from .const import DOMAIN
 from .smartcar import VehicleInfo
@@ -33,22 +34,37 @@ def async_update_vehicle_device(
     entry: ConfigEntry,
     info: VehicleInfo,
     sw_version: str | None = None,
+    *,
+    serial_number: str | None = None,
+    nickname: str | None = None,
 ) -> None:
-    """Create the vehicle's device, or update it with make, model, year, firmware."""
+    """Create the vehicle's device, or update it with make, model, year, firmware.
+
+    The VIN is the device's serial number; the car's nickname its name (a name
+    the user gave the device stays: Home Assistant keeps it apart).
+    """
     device_registry = dr.async_get(hass)
     known = device_registry.async_get_device_by_identifier(
         (DOMAIN, info.vehicle_id), entry.entry_id
     )
     if known is not None and info.make is None:
+        changes: dict[str, str] = {}
         if sw_version is not None and sw_version != known.sw_version:
-            device_registry.async_update_device(known.id, sw_version=sw_version)
+            changes["sw_version"] = sw_version
+        if serial_number is not None and serial_number != known.serial_number:
+            changes["serial_number"] = serial_number
+        if nickname is not None and nickname != known.name:
+            changes["name"] = nickname
+        if changes:
+            device_registry.async_update_device(known.id, **changes)  # type: ignore[arg-type]
         return
     model = f"{info.model} ({info.year})" if info.model and info.year else info.model
     device_registry.async_get_or_create(
         config_entry_id=entry.entry_id,
         identifiers={(DOMAIN, info.vehicle_id)},
-        name=vehicle_name(info),
+        name=nickname or vehicle_name(info),
         manufacturer=make_name(info.make) if info.make else None,
         model=model,
         sw_version=sw_version,
+        serial_number=UNDEFINED if serial_number is None else serial_number,
     )

@@ -15,7 +15,7 @@ from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity, EntityDescription
 
 from .const import DOMAIN
-from .smartcar import Field, Value
+from .smartcar import SIGNALS, Field, Presentation, Signal, Value
 from .vehicle import KEY_NEW, VehicleState
 
 if TYPE_CHECKING:
@@ -35,6 +35,8 @@ class SmartcarEntityDescription(EntityDescription):
     """
 
     field: Field | None = None
+    # Other keys whose change changes this entity (an attribute's field).
+    extra_keys: tuple[str, ...] = ()
     exists_fn: Callable[[VehicleState], bool] | None = None
     attr_fn: Callable[[VehicleState], dict[str, Any]] | None = None
 
@@ -54,6 +56,15 @@ class SmartcarEntityDescription(EntityDescription):
     def value(self, vehicle: VehicleState) -> Value | None:
         """The field's value while it is available."""
         return None if self.field is None else vehicle.value(self.field)
+
+
+def presented(platform: str) -> list[tuple[Signal, Presentation]]:
+    """The registry's rows shown on a platform, in the registry's order."""
+    return [
+        (row, row.presentation)
+        for row in SIGNALS
+        if row.presentation is not None and row.presentation.platform == platform
+    ]
 
 
 class SmartcarEntity(Entity):
@@ -88,13 +99,13 @@ class SmartcarEntity(Entity):
     async def async_added_to_hass(self) -> None:
         """Follow the store's changes of this entity's key."""
         await super().async_added_to_hass()
-        self.async_on_remove(
-            self._store.async_listen(
-                self._handle_change,
-                self.entity_description.key,
-                self.vehicle.vehicle_id,
+        description = self.entity_description
+        for key in (description.key, *description.extra_keys):
+            self.async_on_remove(
+                self._store.async_listen(
+                    self._handle_change, key, self.vehicle.vehicle_id
+                )
             )
-        )
         if self._made_by_change:
             self._async_made_by_change()
 

@@ -17,10 +17,12 @@ from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN
 from .smartcar import (
+    SIGNAL_OF,
     ChargingState,
     ErrorState,
     Field,
     FieldError,
+    Kind,
     Location,
     Value,
     VehicleError,
@@ -69,9 +71,11 @@ def _old_value(key: Field, raw: Any) -> Value | None:
         return Location(latitude, longitude, _number(raw.get("heading")))
     if key is Field.CHARGING_STATE:
         return ChargingState(raw) if raw in ChargingState.__members__.values() else None
-    if key in (Field.PLUGGED_IN, Field.CHARGING, Field.LOCKED):
+    kind = SIGNAL_OF[key].kind
+    if kind is Kind.BOOLEAN:
         return raw if isinstance(raw, bool) else None
-    return _number(raw)
+    # 0.1 had no entity of any other kind.
+    return _number(raw) if kind is Kind.NUMBER else None
 
 
 def _take(vehicle: VehicleState, key: str, stored: StoredState) -> None:

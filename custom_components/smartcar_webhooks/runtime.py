@@ -259,11 +259,18 @@ class SmartcarRuntime:
     @callback
     def _update_device(self, vehicle: VehicleState, _changed: set[str]) -> None:
         firmware = vehicle.value(Field.FIRMWARE_VERSION)
+        # The last VIN and nickname the car sent: an error reading them renames nothing.
+        vin, nickname = (
+            None if (state := vehicle.fields.get(key)) is None else state.value
+            for key in (Field.VIN, Field.NICKNAME)
+        )
         async_update_vehicle_device(
             self.hass,
             self.entry,
             vehicle.info,
             firmware if isinstance(firmware, str) else None,
+            serial_number=vin if isinstance(vin, str) else None,
+            nickname=nickname if isinstance(nickname, str) else None,
         )
 
     @callback

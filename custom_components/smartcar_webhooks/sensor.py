@@ -1,10 +1,15 @@
-"""Sensors: battery, range, charging state, odometer and what else a car reports."""
+"""Sensors: battery, range, charging state, odometer and what else a car reports.
+
+Each is a row of the signal registry (`smartcar/signals.py`) shown on this platform.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
 
 from homeassistant.components.sensor import (
     SensorDeviceClass,
@@ -12,19 +17,7 @@ from homeassistant.components.sensor import (
     SensorEntityDescription,
     SensorStateClass,
 )
-from homeassistant.const import (
-    PERCENTAGE,
-    EntityCategory,
-    UnitOfElectricCurrent,
-    UnitOfElectricPotential,
-    UnitOfEnergy,
-    UnitOfLength,
-    UnitOfPower,
-    UnitOfPressure,
-    UnitOfSpeed,
-    UnitOfTemperature,
-    UnitOfVolume,
-)
+from homeassistant.const import EntityCategory, Platform
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
@@ -33,9 +26,10 @@ from .entity import (
     SmartcarEntity,
     SmartcarEntityDescription,
     async_add_vehicle_entities,
+    presented,
 )
 from .runtime import SmartcarConfigEntry
-from .smartcar import ChargingState, Field
+from .smartcar import Field, Kind, Presentation, Signal, TroubleCodes, native_unit
 from .vehicle import KEY_LAST_DELIVERY, KEY_LAST_UPDATE, VehicleState
 
 # Push only: entities never poll, so no request is ever made in parallel.
@@ -54,57 +48,14 @@ class SmartcarSensorEntityDescription(
     ignored_variance: timedelta | None = None
 
 
-def _percent(field: Field, **kwargs: object) -> SmartcarSensorEntityDescription:
-    return SmartcarSensorEntityDescription(
-        key=field.value,
-        field=field,
-        native_unit_of_measurement=PERCENTAGE,
-        state_class=SensorStateClass.MEASUREMENT,
-        suggested_display_precision=0,
-        **kwargs,  # type: ignore[arg-type]
-    )
-
-
-def _distance(
-    field: Field, state_class: SensorStateClass = SensorStateClass.MEASUREMENT
-) -> SmartcarSensorEntityDescription:
-    return SmartcarSensorEntityDescription(
-        key=field.value,
-        field=field,
-        device_class=SensorDeviceClass.DISTANCE,
-        native_unit_of_measurement=UnitOfLength.KILOMETERS,
-        state_class=state_class,
-        suggested_display_precision=0,
-    )
-
-
-def _tire(field: Field) -> SmartcarSensorEntityDescription:
-    return SmartcarSensorEntityDescription(
-        key=field.value,
-        field=field,
-        device_class=SensorDeviceClass.PRESSURE,
-        native_unit_of_measurement=UnitOfPressure.KPA,
-        state_class=SensorStateClass.MEASUREMENT,
-        suggested_display_precision=0,
-        entity_category=EntityCategory.DIAGNOSTIC,
-    )
-
-
-def _measurement(
-    field: Field, device_class: SensorDeviceClass, unit: str, **kwargs: object
-) -> SmartcarSensorEntityDescription:
-    return SmartcarSensorEntityDescription(
-        key=field.value,
-        field=field,
-        device_class=device_class,
-        native_unit_of_measurement=unit,
-        state_class=SensorStateClass.MEASUREMENT,
-        **kwargs,  # type: ignore[arg-type]
-    )
-
-
 def _charge_complete_at(vehicle: VehicleState) -> datetime | None:
-    """When charging will finish: the car's time plus the minutes it expects."""
+    """When charging will finish: the car's time plus the minutes it expects.
+
+    Only while the car charges: a full or unplugged car still reports a time
+    to complete (often its last estimate), which finishes nothing.
+    """
+    if vehicle.value(Field.CHARGING) is not True:
+        return None
     minutes = vehicle.value(Field.TIME_TO_FULL)
     state = vehicle.fields.get(Field.TIME_TO_FULL)
     if not isinstance(minutes, float) or minutes <= 0 or state is None:
@@ -113,106 +64,73 @@ def _charge_complete_at(vehicle: VehicleState) -> datetime | None:
     return None if since is None else since + timedelta(minutes=minutes)
 
 
-def _charging_state(vehicle: VehicleState) -> str | None:
-    state = vehicle.value(Field.CHARGING_STATE)
-    return state.value if isinstance(state, ChargingState) else None
+def _enum_value(field: Field) -> Callable[[VehicleState], str | None]:
+    def value(vehicle: VehicleState) -> str | None:
+        member = vehicle.value(field)
+        return member.value if isinstance(member, StrEnum) else None
+
+    return value
+
+
+def _trouble_codes(vehicle: VehicleState) -> dict[str, Any]:
+    codes = vehicle.value(Field.TROUBLE_CODES)
+    return {"codes": list(codes.codes) if isinstance(codes, TroubleCodes) else []}
+
+
+# What a sensor does beyond showing its field's value: behaviour, not data.
+_VALUE_FNS: dict[Field, Callable[[VehicleState], StateType | datetime]] = {
+    Field.TIME_TO_FULL: _charge_complete_at,
+}
+_EXTRAS: dict[Field, dict[str, Any]] = {
+    Field.TIME_TO_FULL: {
+        "extra_keys": (Field.CHARGING.value,),
+        "ignored_variance": timedelta(minutes=5),
+    },
+    Field.TROUBLE_CODE_COUNT: {
+        "attr_fn": _trouble_codes,
+        "extra_keys": (Field.TROUBLE_CODES.value,),
+    },
+}
+
+
+def _description(row: Signal, shown: Presentation) -> SmartcarSensorEntityDescription:
+    """A row of the signal registry as a sensor description."""
+    device_class = (
+        None if shown.device_class is None else SensorDeviceClass(shown.device_class)
+    )
+    value_fn = _VALUE_FNS.get(row.field)
+    options: list[str] | None = None
+    if row.kind is Kind.ENUM:
+        assert row.options is not None
+        options = list(dict.fromkeys(member.value for member in row.options.values()))
+        value_fn = _enum_value(row.field)
+    unit = native_unit(row.field)
+    return SmartcarSensorEntityDescription(
+        key=row.field.value,
+        field=row.field,
+        translation_key=shown.translation_key,
+        device_class=device_class,
+        state_class=None
+        if shown.state_class is None
+        else SensorStateClass(shown.state_class),
+        entity_category=None
+        if shown.category is None
+        else EntityCategory(shown.category),
+        entity_registry_enabled_default=shown.enabled,
+        # A timestamp is computed from the value: it has no unit.
+        native_unit_of_measurement=None
+        if unit is None or device_class is SensorDeviceClass.TIMESTAMP
+        else unit.value,
+        suggested_unit_of_measurement=shown.suggested_unit,
+        suggested_display_precision=shown.precision,
+        options=options,
+        value_fn=value_fn,
+        **_EXTRAS.get(row.field, {}),
+    )
 
 
 SENSORS: tuple[SmartcarSensorEntityDescription, ...] = (
-    _percent(Field.BATTERY_LEVEL, device_class=SensorDeviceClass.BATTERY),
-    _distance(Field.RANGE),
-    SmartcarSensorEntityDescription(
-        key=Field.CHARGING_STATE.value,
-        field=Field.CHARGING_STATE,
-        device_class=SensorDeviceClass.ENUM,
-        options=[state.value for state in ChargingState],
-        value_fn=_charging_state,
-    ),
-    _distance(Field.ODOMETER, state_class=SensorStateClass.TOTAL_INCREASING),
-    _percent(Field.CHARGE_LIMIT),
-    SmartcarSensorEntityDescription(
-        key=Field.BATTERY_CAPACITY.value,
-        field=Field.BATTERY_CAPACITY,
-        device_class=SensorDeviceClass.ENERGY_STORAGE,
-        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
-        entity_category=EntityCategory.DIAGNOSTIC,
-    ),
-    _percent(Field.FUEL_LEVEL),
-    _distance(Field.FUEL_RANGE),
-    SmartcarSensorEntityDescription(
-        key=Field.FUEL_AMOUNT.value,
-        field=Field.FUEL_AMOUNT,
-        device_class=SensorDeviceClass.VOLUME_STORAGE,
-        native_unit_of_measurement=UnitOfVolume.LITERS,
-        state_class=SensorStateClass.MEASUREMENT,
-        suggested_display_precision=1,
-    ),
-    _percent(Field.OIL_LIFE, entity_category=EntityCategory.DIAGNOSTIC),
-    _tire(Field.TIRE_PRESSURE_FRONT_LEFT),
-    _tire(Field.TIRE_PRESSURE_FRONT_RIGHT),
-    _tire(Field.TIRE_PRESSURE_BACK_LEFT),
-    _tire(Field.TIRE_PRESSURE_BACK_RIGHT),
-    _measurement(
-        Field.CHARGING_POWER,
-        SensorDeviceClass.POWER,
-        UnitOfPower.WATT,
-        suggested_unit_of_measurement=UnitOfPower.KILO_WATT,
-        suggested_display_precision=1,
-    ),
-    _measurement(
-        Field.CHARGING_CURRENT,
-        SensorDeviceClass.CURRENT,
-        UnitOfElectricCurrent.AMPERE,
-        suggested_display_precision=0,
-        entity_registry_enabled_default=False,
-    ),
-    _measurement(
-        Field.CHARGING_VOLTAGE,
-        SensorDeviceClass.VOLTAGE,
-        UnitOfElectricPotential.VOLT,
-        suggested_display_precision=0,
-        entity_registry_enabled_default=False,
-    ),
-    # Per charging session; total_increasing treats the reset as a new cycle,
-    # so the Energy dashboard can use it.
-    SmartcarSensorEntityDescription(
-        key=Field.ENERGY_ADDED.value,
-        field=Field.ENERGY_ADDED,
-        device_class=SensorDeviceClass.ENERGY,
-        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
-        state_class=SensorStateClass.TOTAL_INCREASING,
-        suggested_display_precision=2,
-    ),
-    SmartcarSensorEntityDescription(
-        key=Field.TIME_TO_FULL.value,
-        field=Field.TIME_TO_FULL,
-        device_class=SensorDeviceClass.TIMESTAMP,
-        value_fn=_charge_complete_at,
-        ignored_variance=timedelta(minutes=5),
-    ),
-    _measurement(
-        Field.CHARGE_RATE,
-        SensorDeviceClass.SPEED,
-        UnitOfSpeed.KILOMETERS_PER_HOUR,
-        suggested_display_precision=0,
-    ),
-    _percent(
-        Field.LOW_VOLTAGE_BATTERY,
-        device_class=SensorDeviceClass.BATTERY,
-        entity_category=EntityCategory.DIAGNOSTIC,
-    ),
-    _measurement(
-        Field.CABIN_TEMPERATURE,
-        SensorDeviceClass.TEMPERATURE,
-        UnitOfTemperature.CELSIUS,
-        suggested_display_precision=1,
-    ),
-    _measurement(
-        Field.OUTSIDE_TEMPERATURE,
-        SensorDeviceClass.TEMPERATURE,
-        UnitOfTemperature.CELSIUS,
-        suggested_display_precision=1,
-    ),
+    *(_description(row, shown) for row, shown in presented(Platform.SENSOR)),
     # Changes with most deliveries: off by default, so the car's logbook tells
     # what it did, not when it last spoke (the device page shows that too).
     SmartcarSensorEntityDescription(

@@ -26,6 +26,7 @@ from .events import (
     VehicleEventType,
 )
 from .smartcar import (
+    DEVICE_FIELDS,
     ChargingEventType,
     ChargingState,
     ErrorState,
@@ -244,7 +245,7 @@ class VehicleState:
                     state.error = state.error_at = None
             if (state.value, state.available) != before:
                 changed.add(reading.field.value)
-                if reading.field is Field.FIRMWARE_VERSION:
+                if reading.field in DEVICE_FIELDS:  # firmware, VIN, nickname
                     changed.add(KEY_INFO)
                 if first and state.value is not None:
                     changed.add(KEY_NEW)

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 from custom_components.smartcar_webhooks.const import MAX_BODY_BYTES
 from custom_components.smartcar_webhooks.smartcar import sign_body
-from custom_components.smartcar_webhooks.smartcar.parser import (
+from custom_components.smartcar_webhooks.smartcar.parse_v2 import (
     MAX_VEHICLES_PER_DELIVERY,
 )
 from tests.conftest import FIXTURES, MANAGEMENT_TOKEN

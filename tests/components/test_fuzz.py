@@ -47,7 +47,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.smartcar_webhooks.const import LOGGER
 from custom_components.smartcar_webhooks.smartcar import Field, Location
-from custom_components.smartcar_webhooks.smartcar.values import FIELD_QUANTITIES
+from custom_components.smartcar_webhooks.smartcar.signals import SIGNAL_OF
 from custom_components.smartcar_webhooks.vehicle import (
     KEY_LAST_DELIVERY,
     KEY_LAST_UPDATE,
@@ -90,7 +90,11 @@ def check_value(key: Field, value: Any) -> None:
         assert -90 <= value.latitude <= 90, value
         assert -180 <= value.longitude <= 180, value
         assert value.heading is None or 0 <= value.heading < 360, value
-    elif (quantity := FIELD_QUANTITIES.get(key)) is not None and value is not None:
+    elif (
+        key in SIGNAL_OF
+        and (quantity := SIGNAL_OF[key].quantity) is not None
+        and value is not None
+    ):
         assert isinstance(value, float | int) and not isinstance(value, bool), value
         assert quantity.low <= value <= quantity.high, (key, value)
 

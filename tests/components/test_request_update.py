@@ -55,17 +55,18 @@ from tests.conftest import PostDelivery
 BUTTON = "button.kia_ev6_request_update"
 BATCH = f"{KIA_API}/batch"
 NOW = START + timedelta(hours=1)
+# In the signal registry's order.
 EVERY_PATH = [
     "/battery",
-    "/battery/capacity",
     "/charge",
-    "/charge/limit",
-    "/location",
     "/odometer",
+    "/charge/limit",
+    "/battery/nominal_capacity",
     "/fuel",
-    "/tires/pressure",
     "/engine/oil",
+    "/tires/pressure",
     "/security",
+    "/location",
 ]
 
 

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from custom_components.smartcar_webhooks.smartcar import (
+    SIGNALS,
     Delivery,
     Field,
     Unit,
@@ -63,41 +64,12 @@ def parse(received_at: datetime) -> Callable[[Any], Delivery]:
 
 @pytest.fixture(scope="session")
 def native_units() -> dict[Field, Unit | None]:
-    """The unit every field's value must be declared in (None: not a quantity)."""
+    """The unit every field's value must be declared in (None: not a quantity).
+
+    The registry's quantity of the field: what a case's value means is in the
+    case tables of the parser tests.
+    """
     return {
-        Field.BATTERY_LEVEL: Unit.PERCENT,
-        Field.RANGE: Unit.KILOMETERS,
-        Field.PLUGGED_IN: None,
-        Field.CHARGING_STATE: None,
-        Field.CHARGING: None,
-        Field.LOCATION: None,
-        Field.ODOMETER: Unit.KILOMETERS,
-        Field.CHARGE_LIMIT: Unit.PERCENT,
-        Field.BATTERY_CAPACITY: Unit.KILOWATT_HOURS,
-        Field.FUEL_LEVEL: Unit.PERCENT,
-        Field.FUEL_RANGE: Unit.KILOMETERS,
-        Field.FUEL_AMOUNT: Unit.LITERS,
-        Field.OIL_LIFE: Unit.PERCENT,
-        Field.LOCKED: None,
-        Field.TIRE_PRESSURE_FRONT_LEFT: Unit.KILOPASCAL,
-        Field.TIRE_PRESSURE_FRONT_RIGHT: Unit.KILOPASCAL,
-        Field.TIRE_PRESSURE_BACK_LEFT: Unit.KILOPASCAL,
-        Field.TIRE_PRESSURE_BACK_RIGHT: Unit.KILOPASCAL,
-        Field.CHARGING_POWER: Unit.WATT,
-        Field.CHARGING_CURRENT: Unit.AMPERE,
-        Field.CHARGING_VOLTAGE: Unit.VOLT,
-        Field.ENERGY_ADDED: Unit.KILOWATT_HOURS,
-        Field.TIME_TO_FULL: Unit.MINUTES,
-        Field.CHARGE_RATE: Unit.KILOMETERS_PER_HOUR,
-        Field.LOW_VOLTAGE_BATTERY: Unit.PERCENT,
-        Field.CABIN_TEMPERATURE: Unit.CELSIUS,
-        Field.OUTSIDE_TEMPERATURE: Unit.CELSIUS,
-        Field.DOORS: None,
-        Field.WINDOWS: None,
-        Field.TRUNK: None,
-        Field.FRUNK: None,
-        Field.SUNROOF: None,
-        Field.ONLINE: None,
-        Field.ASLEEP: None,
-        Field.FIRMWARE_VERSION: None,
+        row.field: None if row.quantity is None else row.quantity.unit
+        for row in SIGNALS
     }

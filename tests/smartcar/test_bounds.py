@@ -16,12 +16,14 @@ from custom_components.smartcar_webhooks.smartcar import (
     ErrorDelivery,
     Field,
 )
-from custom_components.smartcar_webhooks.smartcar.parser import (
+from custom_components.smartcar_webhooks.smartcar.parse_signals import (
     MAX_ERRORS_PER_DELIVERY,
-    MAX_ITEMS_PER_VEHICLE,
     MAX_SIGNALS_PER_DELIVERY,
     MAX_SIGNALS_PER_ERROR,
     MAX_TIRES,
+)
+from custom_components.smartcar_webhooks.smartcar.parse_v2 import (
+    MAX_ITEMS_PER_VEHICLE,
     MAX_VEHICLES_PER_DELIVERY,
 )
 from tests.smartcar.helpers import data_delivery, only_report

@@ -9,21 +9,20 @@ from hypothesis import given, strategies as st
 import pytest
 
 from custom_components.smartcar_webhooks.smartcar import (
-    FIELD_QUANTITIES,
-    ChargingState,
+    SIGNAL_OF,
+    Alert,
     Closure,
     Closures,
     Field,
+    Kind,
     Location,
     LocationType,
+    TroubleCodes,
     Value,
     value_from_json,
     value_to_json,
 )
 from custom_components.smartcar_webhooks.smartcar.text import clean_text
-
-BOOLEAN = {Field.PLUGGED_IN, Field.CHARGING, Field.LOCKED, Field.ONLINE, Field.ASLEEP}
-CLOSURES = {Field.DOORS, Field.WINDOWS, Field.TRUNK, Field.FRUNK, Field.SUNROOF}
 
 positions = st.none() | st.integers(0, 15)
 closures = st.lists(
@@ -53,18 +52,27 @@ firmware = (
 
 def values_of(field: Field) -> st.SearchStrategy[Any]:
     """Every value the parser can give a field."""
-    if field in FIELD_QUANTITIES:
-        quantity = FIELD_QUANTITIES[field]
-        return st.floats(quantity.low, quantity.high)
-    if field in BOOLEAN:
-        return st.booleans()
-    if field in CLOSURES:
-        return closures.map(lambda items: Closures(tuple(items)))
-    if field is Field.CHARGING_STATE:
-        return st.sampled_from(ChargingState)
-    if field is Field.FIRMWARE_VERSION:
-        return firmware
-    assert field is Field.LOCATION
+    row = SIGNAL_OF[field]
+    match row.kind:
+        case Kind.NUMBER:
+            assert row.quantity is not None
+            return st.floats(row.quantity.low, row.quantity.high)
+        case Kind.BOOLEAN:
+            return st.booleans()
+        case Kind.CLOSURES:
+            return closures.map(lambda items: Closures(tuple(items)))
+        case Kind.ENUM:
+            assert row.options is not None
+            return st.sampled_from(sorted(set(row.options.values())))
+        case Kind.TEXT:
+            return firmware
+        case Kind.ALERT:
+            return st.builds(Alert, st.booleans(), st.none() | firmware)
+        case Kind.CODES:
+            return st.lists(st.from_regex(r"[PBCU][0-9]{4}", fullmatch=True)).map(
+                lambda codes: TroubleCodes(tuple(dict.fromkeys(codes)))
+            )
+    assert row.kind is Kind.LOCATION
     return locations
 
 

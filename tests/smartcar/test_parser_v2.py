@@ -25,7 +25,7 @@ from custom_components.smartcar_webhooks.smartcar import (
     VehicleInfo,
     VerifyRequest,
 )
-from custom_components.smartcar_webhooks.smartcar.parser import _V2_PATHS
+from custom_components.smartcar_webhooks.smartcar.signals import SIGNALS_OF_PATH
 from tests.smartcar.helpers import (
     RAW,
     data_delivery,
@@ -365,7 +365,8 @@ def test_v2_metric_values_are_taken_as_they_are(
     values = field_values(parse(document))
     assert values[Field.RANGE] == 100
     assert values[Field.ODOMETER] == 12000
-    assert values[Field.TIRE_PRESSURE_FRONT_LEFT] == 35
+    # 35 kPa is no tyre pressure: only 35 psi is plausible.
+    assert values[Field.TIRE_PRESSURE_FRONT_LEFT] == pytest.approx(241.3165, abs=1e-4)
     assert values[Field.FUEL_RANGE] == 250
     assert values[Field.FUEL_AMOUNT] == 10
     assert values[Field.BATTERY_LEVEL] == 50
@@ -418,7 +419,13 @@ V2_PATH_CASES: dict[str, tuple[dict[str, Any], dict[Field, Any]]] = {
         {"isLocked": True, "doors": [{"type": "frontLeft", "status": "LOCKED"}]},
         {Field.LOCKED: True},
     ),
-    "/battery/capacity": ({"capacity": 77.4}, {Field.BATTERY_CAPACITY: 77.4}),
+    "/battery/nominal_capacity": (
+        {
+            "capacity": {"nominal": 77.4, "source": "SMARTCAR"},
+            "availableCapacities": [{"capacity": 77.4, "description": None}],
+        },
+        {Field.BATTERY_CAPACITY: 77.4},
+    ),
     "/location": (
         {"latitude": -33.8688, "longitude": 151.2093},
         {Field.LOCATION: Location(-33.8688, 151.2093)},
@@ -427,7 +434,7 @@ V2_PATH_CASES: dict[str, tuple[dict[str, Any], dict[Field, Any]]] = {
 
 
 def test_every_v2_path_of_the_parser_has_a_case() -> None:
-    assert set(V2_PATH_CASES) == set(_V2_PATHS)
+    assert set(V2_PATH_CASES) == set(SIGNALS_OF_PATH)
 
 
 @pytest.mark.parametrize("path", list(V2_PATH_CASES))
@@ -849,7 +856,6 @@ def test_v2_unusable_charge_state_is_dropped_and_charging_not_derived(
         ("/battery", "range", "1e400", "not a finite number"),
         ("/odometer", "distance", "1" + "0" * 400, "not a finite number"),
         ("/odometer", "distance", "-1" + "0" * 400, "not a finite number"),
-        ("/battery/capacity", "capacity", "[77.4]", "not a finite number"),
         ("/battery", "percentRemaining", "1.01", "implausible value"),
         ("/battery", "percentRemaining", "58", "implausible value"),
         ("/battery", "percentRemaining", "-0.01", "implausible value"),
@@ -1229,3 +1235,16 @@ def test_v2_report_without_header_times_has_no_fetch_time(parse: Parse) -> None:
     delivery = parse(_v2([_item("/odometer", {"distance": 1.5}, headers={})]))
 
     assert only_report(delivery).fetched_at is None
+
+
+def test_v2_nominal_capacity_is_read_from_its_nested_object(parse: Parse) -> None:
+    items = [_item("/battery/nominal_capacity", {"capacity": {"nominal": "77"}})]
+    delivery = parse(_v2(items))
+    assert field_values(delivery) == {}
+    assert data_delivery(delivery).dropped == (
+        DroppedField(
+            VEHICLE_ID,
+            "/battery/nominal_capacity.capacity.nominal",
+            "not a finite number",
+        ),
+    )

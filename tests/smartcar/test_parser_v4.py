@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from custom_components.smartcar_webhooks.smartcar import (
+    Alert,
     ChargingState,
     Closure,
     Closures,
@@ -18,16 +19,18 @@ from custom_components.smartcar_webhooks.smartcar import (
     ErrorState,
     Field,
     FieldError,
+    Gear,
     InvalidDeliveryError,
     Location,
     LocationType,
     Mode,
+    TroubleCodes,
     Unit,
     VehicleError,
     VehicleInfo,
     VerifyRequest,
 )
-from custom_components.smartcar_webhooks.smartcar.parser import _V4_SIGNALS
+from custom_components.smartcar_webhooks.smartcar.signals import USED_SIGNALS
 from tests.smartcar.helpers import (
     RAW,
     data_delivery,
@@ -432,11 +435,75 @@ V4_SIGNAL_CASES: dict[str, tuple[dict[str, Any], dict[Field, Any]]] = {
         {"isOpen": False},
         {Field.SUNROOF: Closures((Closure(None, None, False),))},
     ),
+    # Issue 20: the signals other Smartcar integrations show (Smartcar's documented bodies).
+    "transmission-gearstate": ({"value": "REVERSE"}, {Field.GEAR: Gear.REVERSE}),
+    "hvac-iscabinhvacactive": ({"value": True}, {Field.HVAC: True}),
+    "hvac-cabintargettemperature": (
+        {"unit": "celsius", "value": 22},
+        {Field.TARGET_TEMPERATURE: 22},
+    ),
+    "hvac-isfrontdefrosteractive": ({"value": False}, {Field.FRONT_DEFROSTER: False}),
+    "hvac-isreardefrosteractive": ({"value": True}, {Field.REAR_DEFROSTER: True}),
+    "hvac-issteeringheateractive": ({"value": True}, {Field.STEERING_HEATER: True}),
+    "diagnostics-mil": (
+        {"status": "ALERT", "description": "Emissions system fault"},
+        {Field.CHECK_ENGINE: Alert(True, "Emissions system fault")},
+    ),
+    "diagnostics-dtccount": (
+        {"unit": "count", "value": 2},
+        {Field.TROUBLE_CODE_COUNT: 2},
+    ),
+    "diagnostics-dtclist": (
+        {
+            "values": [
+                {"code": "P0300", "timestamp": "2026-11-15T08:00:00Z"},
+                {"code": "P0171", "timestamp": "2026-11-15T08:00:00Z"},
+            ]
+        },
+        {Field.TROUBLE_CODES: TroubleCodes(("P0300", "P0171"))},
+    ),
+    "diagnostics-evhvbattery": (
+        {"status": "OK"},
+        {Field.EV_BATTERY_ALERT: Alert(False)},
+    ),
+    "diagnostics-evcharging": (
+        {"status": "ALERT", "description": None},
+        {Field.EV_CHARGING_ALERT: Alert(True)},
+    ),
+    "diagnostics-evdriveunit": (
+        {"status": "OK", "description": "No fault"},
+        {Field.EV_DRIVE_UNIT_ALERT: Alert(False, "No fault")},
+    ),
+    "tractionbattery-isheateractive": ({"value": True}, {Field.BATTERY_HEATER: True}),
+    "connectivitystatus-isdigitalkeypaired": (
+        {"value": True},
+        {Field.DIGITAL_KEY: True},
+    ),
+    "surveillance-isenabled": ({"value": False}, {Field.SURVEILLANCE: False}),
+    "charge-isfastchargerpresent": ({"value": False}, {Field.FAST_CHARGER: False}),
+    "charge-amperagemax": (
+        {"value": 18, "unit": "ampere"},
+        {Field.MAX_CHARGING_CURRENT: 18},
+    ),
+    "charge-ischargingcablelatched": ({"value": True}, {Field.CABLE_LATCHED: True}),
+    "charge-ischargingportflapopen": ({"value": True}, {Field.CHARGE_PORT: True}),
+    "closure-enginecover": (
+        {"isOpen": False},
+        {Field.ENGINE_COVER: Closures((Closure(None, None, False),))},
+    ),
+    "vehicleidentification-vin": (
+        {"value": "TESTVIN0000000001"},
+        {Field.VIN: "TESTVIN0000000001"},
+    ),
+    "vehicleidentification-nickname": (
+        {"value": "Blue Thunder"},
+        {Field.NICKNAME: "Blue Thunder"},
+    ),
 }
 
 
 def test_every_v4_signal_of_the_parser_has_a_case() -> None:
-    assert set(V4_SIGNAL_CASES) == set(_V4_SIGNALS)
+    assert set(V4_SIGNAL_CASES) == set(USED_SIGNALS)
 
 
 @pytest.mark.parametrize("code", list(V4_SIGNAL_CASES))
@@ -460,9 +527,9 @@ def test_v4_signal_readings_have_native_units_and_oem_time(
 
 def test_v4_unknown_signal_is_skipped_silently(parse: Parse) -> None:
     signals = [
-        _signal("charge-amperagemax", {"value": 32, "unit": "ampere"}),
-        _signal("closure-enginecover", {"isOpen": False}),
-        _signal("vehicleidentification-vin", {"value": "NOTAREALVIN000000"}),
+        _signal("charge-chargetimers", {"values": []}),
+        _signal("vehicleidentification-exteriorcolor", {"value": "Space"}),
+        _signal("vehicleidentification-packages", {"values": ["Plus"]}),
         _signal("odometer-traveleddistance", {"value": 10, "unit": "km"}),
     ]
     delivery = parse(_v4(signals))
@@ -1080,8 +1147,32 @@ def test_v4_charge_limit_is_the_active_limit_not_the_listed_limits(
     }
 
 
-def test_v4_charge_limits_without_active_limit_report_nothing(parse: Parse) -> None:
-    body = {"values": [{"type": "GLOBAL", "limit": 80}], "unit": "percent"}
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"values": [{"type": "GLOBAL", "limit": 80}], "unit": "percent"},
+        # Smartcar: activeLimit is null "when the vehicle is not plugged in".
+        {
+            "values": [
+                {"type": "LOCATION", "limit": 60, "condition": {"name": "Home"}},
+                {"type": "GLOBAL", "limit": 80, "condition": None},
+            ],
+            "activeLimit": None,
+            "unit": "percent",
+        },
+    ],
+    ids=["no-active-limit", "active-limit-null"],
+)
+def test_v4_charge_limits_without_active_limit_read_the_global_one(
+    body: dict[str, Any], parse: Parse
+) -> None:
+    delivery = parse(_v4([_signal("charge-chargelimits", body)]))
+    assert field_values(delivery) == {Field.CHARGE_LIMIT: 80}
+    assert _dropped(delivery) == ()
+
+
+def test_v4_charge_limits_without_any_limit_report_nothing(parse: Parse) -> None:
+    body = {"values": [], "activeLimit": None, "unit": "percent"}
     delivery = parse(_v4([_signal("charge-chargelimits", body)]))
     assert field_values(delivery) == {}
     assert _dropped(delivery) == ()
@@ -1847,3 +1938,15 @@ def test_v4_vehicle_year_is_a_plausible_model_year(
     document = _v4([])
     document["data"]["vehicle"]["year"] = year
     assert only_report(parse(document)).vehicle.year == expected
+
+
+def test_v4_doors_under_the_key_of_smartcars_example_are_read(parse: Parse) -> None:
+    body = {
+        "doors": [{"row": 0, "column": 0, "isOpen": True, "isLocked": False}],
+        "rowCount": 2,
+        "columnCount": 2,
+    }
+    delivery = parse(_v4([_signal("closure-doors", body)]))
+    assert field_values(delivery) == {
+        Field.DOORS: Closures((Closure(0, 0, True, False),))
+    }

@@ -324,7 +324,8 @@ def test_doors_keep_what_each_door_says(parse: Parse) -> None:
             "not a boolean",
         ),
         (_doors("front-left"), "not a closure"),
-        ({"doors": []}, "values is not a list"),
+        ({"rowCount": 2, "columnCount": 2}, "values is not a list"),
+        ({"doors": {"row": 0}}, "values is not a list"),
         (
             _doors(*[{"row": 0, "column": i, "isOpen": False} for i in range(17)]),
             "too many items",
@@ -337,6 +338,7 @@ def test_doors_keep_what_each_door_says(parse: Parse) -> None:
         "locked-number",
         "string-item",
         "no-values",
+        "doors-not-a-list",
         "too-many",
     ],
 )

@@ -14,6 +14,8 @@ import unicodedata
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from custom_components.smartcar_webhooks.smartcar import (
+    SIGNALS,
+    Alert,
     ChargingEvent,
     ChargingState,
     Closures,
@@ -21,9 +23,12 @@ from custom_components.smartcar_webhooks.smartcar import (
     Delivery,
     ErrorDelivery,
     Field,
+    Gear,
     InvalidDeliveryError,
+    Kind,
     Location,
     Reading,
+    TroubleCodes,
     Unit,
     VerifyRequest,
     parse_delivery,
@@ -92,15 +97,15 @@ PHYSICAL_RANGES: dict[Field, tuple[Unit, float, float]] = {
     Field.CHARGE_RATE: (Unit.KILOMETERS_PER_HOUR, 0, 5_000),
     Field.CABIN_TEMPERATURE: (Unit.CELSIUS, -70, 100),
     Field.OUTSIDE_TEMPERATURE: (Unit.CELSIUS, -70, 100),
+    Field.TARGET_TEMPERATURE: (Unit.CELSIUS, -70, 100),
+    Field.MAX_CHARGING_CURRENT: (Unit.AMPERE, -1_500, 1_500),
 }
-BOOL_FIELDS = {
-    Field.PLUGGED_IN,
-    Field.CHARGING,
-    Field.LOCKED,
-    Field.ONLINE,
-    Field.ASLEEP,
-}
-CLOSURE_FIELDS = {Field.DOORS, Field.WINDOWS, Field.TRUNK, Field.FRUNK, Field.SUNROOF}
+COUNT_FIELDS = {Field.TROUBLE_CODE_COUNT}
+# Each kind of the signal registry has one invariant below.
+BOOL_FIELDS = {row.field for row in SIGNALS if row.kind is Kind.BOOLEAN}
+CLOSURE_FIELDS = {row.field for row in SIGNALS if row.kind is Kind.CLOSURES}
+ALERT_FIELDS = {row.field for row in SIGNALS if row.kind is Kind.ALERT}
+TEXT_FIELDS = {row.field for row in SIGNALS if row.kind is Kind.TEXT}
 
 # Keys and values Smartcar uses, so random documents reach past the first checks.
 KNOWN_KEYS = sorted(
@@ -296,8 +301,20 @@ def _check_reading(reading: Reading) -> None:
     assert reading.unit is None
     if reading.field in BOOL_FIELDS:
         assert isinstance(value, bool)
+    elif reading.field in COUNT_FIELDS:
+        assert isinstance(value, float)
+        assert 0 <= value <= 10_000
     elif reading.field is Field.CHARGING_STATE:
         assert isinstance(value, ChargingState)
+    elif reading.field is Field.GEAR:
+        assert isinstance(value, Gear)
+    elif reading.field in ALERT_FIELDS:
+        assert isinstance(value, Alert)
+        assert value.description is None or 0 < len(value.description) <= 256
+    elif reading.field is Field.TROUBLE_CODES:
+        assert isinstance(value, TroubleCodes)
+        assert len(value.codes) <= 64
+        assert all(code.isprintable() and " " not in code for code in value.codes)
     elif reading.field in CLOSURE_FIELDS:
         assert isinstance(value, Closures)
         assert 0 < len(value.items) <= 16
@@ -305,7 +322,7 @@ def _check_reading(reading: Reading) -> None:
         for item in value.items:
             for position in (item.row, item.column):
                 assert position is None or (type(position) is int and position >= 0)
-    elif reading.field is Field.FIRMWARE_VERSION:
+    elif reading.field in TEXT_FIELDS:
         assert isinstance(value, str)
         assert 0 < len(value) <= 64
     else:
@@ -321,8 +338,9 @@ def _check_reading(reading: Reading) -> None:
 
 
 def test_every_field_has_an_invariant() -> None:
-    covered = set(PHYSICAL_RANGES) | BOOL_FIELDS | CLOSURE_FIELDS
-    covered |= {Field.CHARGING_STATE, Field.FIRMWARE_VERSION, Field.LOCATION}
+    covered = set(PHYSICAL_RANGES) | BOOL_FIELDS | CLOSURE_FIELDS | ALERT_FIELDS
+    covered |= COUNT_FIELDS | TEXT_FIELDS
+    covered |= {Field.CHARGING_STATE, Field.GEAR, Field.TROUBLE_CODES, Field.LOCATION}
     assert covered == set(Field)
 
 

@@ -16,6 +16,7 @@ from .client import (
     SmartcarServerError,
     SmartcarVehicleStateError,
 )
+from .coerce import value_from_json, value_to_json
 from .errors import InvalidDeliveryError, SmartcarError
 from .ids import is_webhook_id, token_unique_id
 from .models import (
@@ -34,35 +35,45 @@ from .models import (
     VehicleReport,
     VerifyRequest,
 )
+from .parse_signals import parse_signals
+from .parse_v2 import parse_v2_items
 from .parser import (
-    USED_SIGNALS,
     fields_of_path,
     fields_of_signal,
     parse_delivery,
     parse_unsigned_verify,
-    parse_v2_items,
 )
 from .permissions import (
     CONTROL_CHARGE,
     CONTROL_SECURITY,
     READ_PERMISSIONS,
+    READ_SCOPES,
     readable_paths,
+)
+from .signals import (
+    DEVICE_FIELDS,
+    SIGNAL_OF,
+    SIGNALS,
+    USED_SIGNALS,
+    Kind,
+    Presentation,
+    Signal,
+    native_unit,
 )
 from .signature import hash_challenge, sign_body, verify_signature
 from .text import signal_code
 from .units import QUANTITIES, Quantity, Unit
 from .values import (
-    FIELD_QUANTITIES,
+    Alert,
     ChargingState,
     Closure,
     Closures,
     Field,
+    Gear,
     Location,
     LocationType,
+    TroubleCodes,
     Value,
-    native_unit,
-    value_from_json,
-    value_to_json,
 )
 
 __all__ = [
@@ -70,10 +81,14 @@ __all__ = [
     "CHARGE_LIMIT_MIN",
     "CONTROL_CHARGE",
     "CONTROL_SECURITY",
-    "FIELD_QUANTITIES",
+    "DEVICE_FIELDS",
     "QUANTITIES",
     "READ_PERMISSIONS",
+    "READ_SCOPES",
+    "SIGNALS",
+    "SIGNAL_OF",
     "USED_SIGNALS",
+    "Alert",
     "ChargingEvent",
     "ChargingEventType",
     "ChargingState",
@@ -86,12 +101,16 @@ __all__ = [
     "ErrorState",
     "Field",
     "FieldError",
+    "Gear",
     "InvalidDeliveryError",
+    "Kind",
     "Location",
     "LocationType",
     "Mode",
+    "Presentation",
     "Quantity",
     "Reading",
+    "Signal",
     "SmartcarApiError",
     "SmartcarAuthError",
     "SmartcarClient",
@@ -102,6 +121,7 @@ __all__ = [
     "SmartcarRateLimitError",
     "SmartcarServerError",
     "SmartcarVehicleStateError",
+    "TroubleCodes",
     "Unit",
     "Value",
     "VehicleError",
@@ -114,6 +134,7 @@ __all__ = [
     "is_webhook_id",
     "native_unit",
     "parse_delivery",
+    "parse_signals",
     "parse_unsigned_verify",
     "parse_v2_items",
     "readable_paths",

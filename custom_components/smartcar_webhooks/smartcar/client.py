@@ -17,7 +17,7 @@ from aiohttp import ClientError, ClientResponse, ClientSession, ClientTimeout
 
 from .errors import InvalidDeliveryError, SmartcarError
 from .models import DataDelivery, VehicleInfo
-from .parser import parse_v2_items
+from .parse_v2 import parse_v2_items
 
 API_BASE = "https://api.smartcar.com"
 PAGE_SIZE = 50

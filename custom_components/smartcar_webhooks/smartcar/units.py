@@ -55,7 +55,7 @@ class Quantity:
     """
 
     name: str
-    unit: Unit
+    unit: Unit | None
     low: float
     high: float
     units: Mapping[str, Conversion]
@@ -133,13 +133,16 @@ ODOMETER = Quantity(  # the highest known odometers are ~5 million km
     ("km",),
     imperial="miles",
 )
-TIRE_PRESSURE = Quantity(  # 0 (flat) to 6 bar (87 psi: vans, spare tires)
+# 0.5 bar (7 psi: a tyre this soft is flat, and its warning light is on) to 6 bar
+# (87 psi: vans, spare tyres). The low end tells bar from kPa: 2.6 can only be bar,
+# 260 only kPa; an unlabelled 35 only psi. A reading below it is not shown at all.
+TIRE_PRESSURE = Quantity(
     "tire pressure",
     Unit.KILOPASCAL,
-    0,
+    50,
     600,
     {"kpa": _SAME, "psi": Conversion(_PSI_KPA), "bar": Conversion(100.0)},
-    ("kpa",),
+    ("kpa", "bar", "psi"),
     alternatives=("kpa", "psi", "bar"),
     imperial="psi",
 )
@@ -248,6 +251,10 @@ CHARGE_RATE = Quantity(  # range added per hour: fast DC charging adds ~1,500 km
     ("km/h",),
 )
 
+COUNT = Quantity(  # how many of something the car counts (trouble codes)
+    "count", None, 0, 10_000, {"count": _SAME, "": _SAME}, ("count",)
+)
+
 # --- End of the table ---------------------------------------------------------------
 
 QUANTITIES: tuple[Quantity, ...] = (
@@ -263,4 +270,5 @@ QUANTITIES: tuple[Quantity, ...] = (
     TEMPERATURE,
     DURATION,
     CHARGE_RATE,
+    COUNT,
 )

@@ -1,30 +1,12 @@
-"""The values a vehicle field holds, their units and ranges, and their JSON form."""
+"""The fields of a vehicle and the types of value they hold.
+
+What each field is read from, its kind, unit and permission: `signals.SIGNALS`.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-import math
-from typing import Any
-
-from .text import MAX_NAME_LENGTH, clean_text
-from .units import (
-    CHARGE_RATE,
-    CURRENT,
-    DISTANCE,
-    DURATION,
-    ENERGY,
-    ODOMETER,
-    PERCENT,
-    POWER,
-    TEMPERATURE,
-    TIRE_PRESSURE,
-    VOLTAGE,
-    VOLUME,
-    Quantity,
-    Unit,
-)
 
 
 class Field(StrEnum):
@@ -65,6 +47,28 @@ class Field(StrEnum):
     ONLINE = "online"
     ASLEEP = "asleep"
     FIRMWARE_VERSION = "firmware_version"
+    GEAR = "gear"
+    HVAC = "hvac"
+    TARGET_TEMPERATURE = "target_temperature"
+    FRONT_DEFROSTER = "front_defroster"
+    REAR_DEFROSTER = "rear_defroster"
+    STEERING_HEATER = "steering_heater"
+    CHECK_ENGINE = "check_engine"
+    TROUBLE_CODE_COUNT = "trouble_codes"
+    TROUBLE_CODES = "trouble_code_list"
+    EV_BATTERY_ALERT = "ev_battery_alert"
+    EV_CHARGING_ALERT = "ev_charging_alert"
+    EV_DRIVE_UNIT_ALERT = "ev_drive_unit_alert"
+    BATTERY_HEATER = "battery_heater"
+    DIGITAL_KEY = "digital_key_paired"
+    SURVEILLANCE = "surveillance"
+    FAST_CHARGER = "fast_charger"
+    MAX_CHARGING_CURRENT = "max_charging_current"
+    CABLE_LATCHED = "charge_cable_latched"
+    CHARGE_PORT = "charge_port"
+    ENGINE_COVER = "engine_cover"
+    VIN = "vin"
+    NICKNAME = "nickname"
 
 
 class ChargingState(StrEnum):
@@ -73,6 +77,15 @@ class ChargingState(StrEnum):
     CHARGING = "charging"
     FULLY_CHARGED = "fully_charged"
     NOT_CHARGING = "not_charging"
+
+
+class Gear(StrEnum):
+    """The gear the transmission is in."""
+
+    PARK = "park"
+    DRIVE = "drive"
+    REVERSE = "reverse"
+    NEUTRAL = "neutral"
 
 
 class LocationType(StrEnum):
@@ -122,152 +135,29 @@ class Closures:
         return any(item.is_open for item in self.items)
 
 
-type Value = float | bool | str | ChargingState | Location | Closures
+@dataclass(frozen=True, slots=True)
+class Alert:
+    """A diagnostic system's state: whether it warns, and what the car says about it."""
 
-# The type of every field's value: the quantity of a number, or a kind below.
-FIELD_QUANTITIES: Mapping[Field, Quantity] = {
-    Field.BATTERY_LEVEL: PERCENT,
-    Field.RANGE: DISTANCE,
-    Field.ODOMETER: ODOMETER,
-    Field.CHARGE_LIMIT: PERCENT,
-    Field.BATTERY_CAPACITY: ENERGY,
-    Field.FUEL_LEVEL: PERCENT,
-    Field.FUEL_RANGE: DISTANCE,
-    Field.FUEL_AMOUNT: VOLUME,
-    Field.OIL_LIFE: PERCENT,
-    Field.TIRE_PRESSURE_FRONT_LEFT: TIRE_PRESSURE,
-    Field.TIRE_PRESSURE_FRONT_RIGHT: TIRE_PRESSURE,
-    Field.TIRE_PRESSURE_BACK_LEFT: TIRE_PRESSURE,
-    Field.TIRE_PRESSURE_BACK_RIGHT: TIRE_PRESSURE,
-    Field.CHARGING_POWER: POWER,
-    Field.CHARGING_CURRENT: CURRENT,
-    Field.CHARGING_VOLTAGE: VOLTAGE,
-    Field.ENERGY_ADDED: ENERGY,
-    Field.TIME_TO_FULL: DURATION,
-    Field.CHARGE_RATE: CHARGE_RATE,
-    Field.LOW_VOLTAGE_BATTERY: PERCENT,
-    Field.CABIN_TEMPERATURE: TEMPERATURE,
-    Field.OUTSIDE_TEMPERATURE: TEMPERATURE,
-}
-BOOLEAN_FIELDS = frozenset(
-    {Field.PLUGGED_IN, Field.CHARGING, Field.LOCKED, Field.ONLINE, Field.ASLEEP}
+    active: bool
+    description: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TroubleCodes:
+    """The diagnostic trouble codes the car has active (such as `P0300`)."""
+
+    codes: tuple[str, ...]
+
+
+type Value = (
+    float
+    | bool
+    | str
+    | ChargingState
+    | Gear
+    | Location
+    | Closures
+    | Alert
+    | TroubleCodes
 )
-CLOSURE_FIELDS = frozenset(
-    {Field.DOORS, Field.WINDOWS, Field.TRUNK, Field.FRUNK, Field.SUNROOF}
-)
-TEXT_FIELDS = frozenset({Field.FIRMWARE_VERSION})
-MAX_TEXT_LENGTH = MAX_NAME_LENGTH
-
-
-def native_unit(field: Field) -> Unit | None:
-    """The unit a field's value is in; None for a value that is not a quantity."""
-    quantity = FIELD_QUANTITIES.get(field)
-    return None if quantity is None else quantity.unit
-
-
-def value_to_json(value: Value) -> Any:
-    """The JSON form of a value, for storage."""
-    if isinstance(value, Location):
-        location_type = value.location_type
-        return [
-            value.latitude,
-            value.longitude,
-            value.heading,
-            None if location_type is None else location_type.value,
-        ]
-    if isinstance(value, Closures):
-        return [
-            [item.row, item.column, item.is_open, item.is_locked]
-            for item in value.items
-        ]
-    return value
-
-
-def _finite(raw: Any) -> float | None:
-    if isinstance(raw, bool) or not isinstance(raw, int | float):
-        return None
-    try:
-        number = float(raw)
-    except OverflowError:
-        return None
-    return number if math.isfinite(number) else None
-
-
-def _optional_bool(raw: Any) -> bool | None:
-    if raw is None or isinstance(raw, bool):
-        return raw
-    raise ValueError
-
-
-def _grid_index(raw: Any) -> int | None:
-    if raw is None or (type(raw) is int and 0 <= raw <= MAX_GRID_INDEX):
-        return raw
-    raise ValueError
-
-
-def _location_from_json(raw: Any) -> Location | None:
-    # Three items: stored before the location type was kept.
-    if not isinstance(raw, list) or len(raw) not in (3, 4):
-        return None
-    latitude, longitude = _finite(raw[0]), _finite(raw[1])
-    if latitude is None or longitude is None:
-        return None
-    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
-        return None
-    heading = _finite(raw[2])
-    if heading is not None and not 0 <= heading < 360:
-        return None
-    location_type: LocationType | None = None
-    if len(raw) == 4 and raw[3] is not None:
-        try:
-            location_type = LocationType(raw[3])
-        except ValueError:
-            return None
-    return Location(latitude, longitude, heading, location_type)
-
-
-def _closures_from_json(raw: Any) -> Closures | None:
-    if not isinstance(raw, list) or not 0 < len(raw) <= MAX_CLOSURE_ITEMS:
-        return None
-    try:
-        items = tuple(
-            Closure(
-                _grid_index(row),
-                _grid_index(column),
-                _optional_bool(is_open),
-                _optional_bool(is_locked),
-            )
-            for row, column, is_open, is_locked in raw
-        )
-    except TypeError, ValueError:
-        return None
-    if all(item.is_open is None for item in items):
-        return None
-    return Closures(items)
-
-
-def value_from_json(field: Field, raw: Any) -> Value | None:
-    """A field's value from its JSON form; None when the form is not one.
-
-    Numbers must be in their quantity's plausible range, text clean: a stored
-    value is held to the same rules as a parsed one.
-    """
-    if field is Field.LOCATION:
-        return _location_from_json(raw)
-    if field is Field.CHARGING_STATE:
-        try:
-            return ChargingState(raw)
-        except ValueError:
-            return None
-    if field in BOOLEAN_FIELDS:
-        return raw if isinstance(raw, bool) else None
-    if field in CLOSURE_FIELDS:
-        return _closures_from_json(raw)
-    if field in TEXT_FIELDS:
-        text = clean_text(raw, MAX_TEXT_LENGTH)
-        return text if text == raw else None
-    number = _finite(raw)
-    quantity = FIELD_QUANTITIES[field]
-    if number is None or not quantity.low <= number <= quantity.high:
-        return None
-    return number
