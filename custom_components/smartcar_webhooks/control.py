@@ -9,6 +9,7 @@ a refusal becomes a translated error, and a refused token starts reauth.
 from __future__ import annotations
 
 import asyncio
+from contextlib import suppress
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -49,7 +50,7 @@ from .smartcar import (
     fields_of_path,
     readable_paths,
 )
-from .store import VehicleStore
+from .store import NotKeptError, VehicleStore
 from .vehicle import VehicleState
 
 type Command = Callable[[SmartcarClient, str, str], Awaitable[None]]
@@ -255,7 +256,10 @@ class SmartcarController:
             )
         except (SmartcarApiError, SmartcarConnectionError) as err:
             raise self._refused(err, None) from err
-        self._store.async_apply(delivery)
+        # Unloaded meanwhile: the store keeps nothing more.
+        with suppress(NotKeptError):
+            self._store.async_apply(delivery)
+            await self._store.async_commit()
 
     async def async_request_updates(self, vehicle_ids: Iterable[str]) -> None:
         """Read several vehicles at once; one error names how many failed."""

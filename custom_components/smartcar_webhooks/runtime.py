@@ -1,9 +1,11 @@
-"""What a loaded entry runs: its webhook, verification window and vehicle store.
+"""What a loaded entry runs: its webhook handler, verification window and store.
 
-One owner for the webhook's lifecycle (like withings' webhook manager): it
-registers the handler, receives parsed deliveries, learns Smartcar's webhook
-id from signed ones, starts reauth when Smartcar asks for it, passes vehicle
-events and battery levels on to device triggers, and stops all of it on unload.
+It attaches its handler to the webhook's one registration (`webhook_owner`)
+once the store is loaded, receives parsed deliveries (answered once they are
+on disk), learns Smartcar's webhook id from signed ones, starts reauth when
+Smartcar asks for it, passes vehicle events and battery levels on to device
+triggers, and on unload detaches (503 until loaded again) before the store's
+last write, after which the store writes nothing.
 """
 
 from __future__ import annotations
@@ -13,12 +15,7 @@ from collections import deque
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from aiohttp.hdrs import METH_POST
 from homeassistant.components import persistent_notification
-from homeassistant.components.webhook import (
-    async_register as webhook_register,
-    async_unregister as webhook_unregister,
-)
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant, callback
@@ -28,7 +25,7 @@ from homeassistant.helpers.translation import async_get_translations
 from homeassistant.util import dt as dt_util
 from homeassistant.util.signal_type import SignalType
 
-from . import pending
+from . import webhook_owner
 from .connect import async_setup_token_upkeep, has_connect
 from .const import (
     BAD_SIGNATURE_LIMIT,
@@ -57,9 +54,9 @@ from .smartcar import (
     VerifyRequest,
     is_webhook_id,
 )
-from .store import Outcome, VehicleStore
+from .store import NotKeptError, Outcome, VehicleStore
 from .vehicle import KEY_CHARGING_EVENT, KEY_INFO, VehicleState, concerns_us
-from .webhook import VerificationWindow, async_create_handler
+from .webhook import Handler, VerificationWindow, async_create_handler
 
 if TYPE_CHECKING:
     from homeassistant.helpers.config_entry_oauth2_flow import OAuth2Session
@@ -106,6 +103,7 @@ class SmartcarRuntime:
         self.controller = SmartcarController(hass, entry, self.store)
         self.window = VerificationWindow(self._on_verified)
         self._test_notice: asyncio.Task[None] | None = None
+        self._handler: Handler | None = None
         self._bad_signatures: deque[datetime] = deque(maxlen=BAD_SIGNATURE_LIMIT)
 
     async def async_setup(self) -> None:
@@ -115,6 +113,7 @@ class SmartcarRuntime:
         entry.async_on_unload(entry.add_update_listener(self._async_entry_updated))
         if not await store.async_load():
             store.async_restore(async_restored_state(self.hass, entry.entry_id))
+            store.async_save_soon()  # what was migrated is the state from now on
         # Registered before the platforms, so a device exists before its entities.
         entry.async_on_unload(store.async_listen(self._update_device, KEY_INFO))
         # Device triggers outlive a reload of the entry: they hear the dispatcher.
@@ -144,35 +143,34 @@ class SmartcarRuntime:
     def async_start(self) -> None:
         """Receive deliveries (those kept while the flow was open first)."""
         hass, entry = self.hass, self.entry
-        webhook_id = entry.data[CONF_WEBHOOK_ID]
-        # Popping ends the flow's handler; registering ours must come after.
-        for delivery in pending.async_pop(hass, webhook_id):
+        owner = webhook_owner.async_get(hass, entry.data[CONF_WEBHOOK_ID], entry.title)
+        for delivery in owner.take_kept():
             self.async_receive(delivery)
         # A window the flow left open stays open (Smartcar may verify again).
-        if (until := pending.async_pop_verify_window(hass, webhook_id)) is not None:
+        if (until := owner.take_window()) is not None:
             self.window.open(until)
-        webhook_register(
-            hass,
-            DOMAIN,
-            entry.title,
-            webhook_id,
-            async_create_handler(
-                entry.data[CONF_MANAGEMENT_TOKEN],
-                self.window,
-                self.async_receive,
-                self._on_verify_refused,
-                self._on_bad_signature,
-            ),
-            allowed_methods=[METH_POST],
+        self._handler = async_create_handler(
+            entry.data[CONF_MANAGEMENT_TOKEN],
+            self.window,
+            self.async_deliver,
+            self._on_verify_refused,
+            self._on_bad_signature,
         )
-        entry.async_on_unload(lambda: webhook_unregister(hass, webhook_id))
+        owner.attach(self._handler)
         async_setup_token_upkeep(hass, entry)
         self.controller.async_start()
 
     async def async_stop(self) -> None:
-        """Unloading: close the window and write what is not saved yet."""
+        """Unloading: answer 503 from now on, then write what is not saved yet.
+
+        In that order: nothing gets into the store after its last write.
+        """
+        if (owners := self.hass.data.get(webhook_owner.DATA_WEBHOOKS)) and (
+            owner := owners.get(self.entry.data[CONF_WEBHOOK_ID])
+        ):
+            owner.detach(self._handler)
         self.window.close()
-        await self.store.async_flush()
+        await self.store.async_close()
 
     @callback
     def async_remove_vehicle(self, vehicle_id: str) -> None:
@@ -188,6 +186,17 @@ class SmartcarRuntime:
                     },
                 },
             )
+
+    async def async_deliver(self, delivery: Delivery) -> str:
+        """Apply a signed delivery from the webhook; its status once it is on disk.
+
+        Raises `NotKeptError` when it could not be written (answered 503).
+        """
+        status = self.async_receive(delivery)
+        if status != STATUS_TEST:
+            # Also for a duplicate: the original may still be on its way to disk.
+            await self.store.async_commit()
+        return status
 
     @callback
     def async_receive(self, delivery: Delivery) -> str:
