@@ -15,7 +15,15 @@ from homeassistant.helpers.typing import ConfigType
 from . import webhook_owner
 from .cloudhook import async_delete_cloudhook
 from .connect import async_unsubscribe, known_vehicle_ids
-from .const import CONF_CLOUDHOOK, CONF_MANAGEMENT_TOKEN, DOMAIN, PLATFORMS
+from .const import (
+    CONF_CLOUDHOOK,
+    CONF_MANAGEMENT_TOKEN,
+    DEV_OVERRIDES,
+    DEV_REFUSED,
+    DOMAIN,
+    LOGGER,
+    PLATFORMS,
+)
 from .runtime import SmartcarRuntime, bad_signatures_issue_id, verify_refused_issue_id
 from .services import async_setup_services
 from .smartcar import token_unique_id
@@ -35,6 +43,18 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     here until an entry's store is loaded, its webhook answers 503 (Smartcar
     retries) instead of Home Assistant's 200 for an unknown webhook.
     """
+    if DEV_OVERRIDES:
+        LOGGER.warning(
+            "Development URL overrides are active (%s): Smartcar requests, "
+            "tokens and secrets go there instead of Smartcar",
+            ", ".join(DEV_OVERRIDES),
+        )
+    if DEV_REFUSED:
+        LOGGER.warning(
+            "Ignored development URL overrides that are neither https nor "
+            "loopback (%s); using Smartcar's URLs",
+            ", ".join(DEV_REFUSED),
+        )
     async_setup_services(hass)
     for entry in hass.config_entries.async_entries(DOMAIN):
         if CONF_WEBHOOK_ID in entry.data:
