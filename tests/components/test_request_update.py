@@ -6,6 +6,7 @@ A read is merged like a delivery: the value the car recorded most recently wins.
 from __future__ import annotations
 
 from datetime import timedelta
+import logging
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
@@ -232,6 +233,68 @@ async def test_a_read_refused_as_a_whole_raises_its_reason(
     assert caught.value.translation_key == "rate_limited_retry"
     assert caught.value.translation_placeholders == {"seconds": "60"}
     assert state(hass, "sensor.kia_ev6_battery") == "67.0"
+
+
+@pytest.mark.usefixtures("entry")
+@pytest.mark.parametrize(
+    ("status", "headers", "body", "key", "placeholders"),
+    [
+        (
+            429,
+            {"retry-after": "9" * 301},
+            {"type": "RATE_LIMIT", "code": "VEHICLE"},
+            "rate_limited",
+            None,
+        ),
+        (
+            429,
+            {"retry-after": "1e9"},
+            {"type": "RATE_LIMIT", "code": "VEHICLE"},
+            "rate_limited_retry",
+            {"seconds": "86400"},
+        ),
+        (
+            400,
+            {},
+            {
+                "type": "X" * 5000 + "\n2026-12-08 ERROR forged line",
+                "code": "BAD\u202eCODE",
+                "description": "D" * 5105,
+            },
+            "smartcar_refused",
+            {"error": "HTTP 400"},
+        ),
+        (
+            400,
+            {},
+            {"type": "VALIDATION", "code": "SOMETHING\nFORGED"},
+            "smartcar_refused",
+            {"error": "VALIDATION"},
+        ),
+    ],
+    ids=["301-digit-retry", "huge-retry", "forged-type", "forged-code"],
+)
+async def test_text_of_an_api_error_is_clean_and_bounded(
+    hass: HomeAssistant,
+    aioclient_mock: AiohttpClientMocker,
+    caplog: pytest.LogCaptureFixture,
+    status: int,
+    headers: dict[str, str],
+    body: dict[str, Any],
+    key: str,
+    placeholders: dict[str, str] | None,
+) -> None:
+    """Issue 19.7: an API answer's text reaches messages and a debug line."""
+    caplog.set_level(logging.DEBUG)
+    aioclient_mock.post(BATCH, status=status, headers=headers, json=body)
+
+    with pytest.raises(HomeAssistantError) as caught:
+        await press(hass)
+
+    assert caught.value.translation_key == key
+    assert caught.value.translation_placeholders == placeholders
+    ours = [r.getMessage() for r in caplog.records if "smartcar" in r.name]
+    assert all(len(line) < 300 and line.isprintable() for line in ours)
 
 
 async def test_nothing_readable_raises_without_asking_smartcar(
