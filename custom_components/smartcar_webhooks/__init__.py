@@ -24,7 +24,12 @@ from .const import (
     LOGGER,
     PLATFORMS,
 )
-from .runtime import SmartcarRuntime, bad_signatures_issue_id, verify_refused_issue_id
+from .runtime import (
+    SmartcarRuntime,
+    bad_signatures_issue_id,
+    storage_issue_id,
+    verify_refused_issue_id,
+)
 from .services import async_setup_services
 from .smartcar import token_unique_id
 from .store import VehicleStore
@@ -97,6 +102,7 @@ async def async_remove_entry(hass: HomeAssistant, entry: SmartcarConfigEntry) ->
     """
     ir.async_delete_issue(hass, DOMAIN, verify_refused_issue_id(entry))
     ir.async_delete_issue(hass, DOMAIN, bad_signatures_issue_id(entry))
+    ir.async_delete_issue(hass, DOMAIN, storage_issue_id(entry))
     # The webhook stayed registered (answering 503) since the unload.
     webhook_owner.async_release(hass, entry.data[CONF_WEBHOOK_ID])
     await async_unsubscribe(hass, entry, known_vehicle_ids(hass, entry))

@@ -46,6 +46,9 @@ MAX_BODY_BYTES: Final = 1024 * 1024
 
 ISSUE_VERIFY_REFUSED: Final = "verify_refused"
 ISSUE_BAD_SIGNATURES: Final = "bad_signatures"
+ISSUE_STORAGE_DAMAGED: Final = "storage_damaged"
+ISSUE_STORAGE_RECOVERED: Final = "storage_recovered"
+ISSUE_DUPLICATE_VEHICLE: Final = "duplicate_vehicle"
 # This many wrongly signed requests within the span, and no good delivery:
 # the management token in Home Assistant is most likely not Smartcar's any more.
 BAD_SIGNATURE_LIMIT: Final = 5

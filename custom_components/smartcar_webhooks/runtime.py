@@ -36,11 +36,14 @@ from .const import (
     DEFAULT_TITLE,
     DOMAIN,
     ISSUE_BAD_SIGNATURES,
+    ISSUE_DUPLICATE_VEHICLE,
+    ISSUE_STORAGE_DAMAGED,
+    ISSUE_STORAGE_RECOVERED,
     ISSUE_VERIFY_REFUSED,
     LOGGER,
 )
 from .control import SmartcarController
-from .device import async_update_vehicle_device, low_battery
+from .device import async_update_vehicle_device, low_battery, vehicle_name
 from .events import VehicleEvent
 from .migrate import async_restored_state
 from .smartcar import (
@@ -71,6 +74,11 @@ STATUS_TEST = "test"
 def bad_signatures_issue_id(entry: ConfigEntry) -> str:
     """The repair issue raised when deliveries keep failing the signature check."""
     return f"{ISSUE_BAD_SIGNATURES}_{entry.entry_id}"
+
+
+def storage_issue_id(entry: ConfigEntry) -> str:
+    """The repair issue raised when the entry's saved state was damaged."""
+    return f"{ISSUE_STORAGE_DAMAGED}_{entry.entry_id}"
 
 
 def verify_refused_issue_id(entry: ConfigEntry) -> str:
@@ -114,6 +122,7 @@ class SmartcarRuntime:
         if not await store.async_load():
             store.async_restore(async_restored_state(self.hass, entry.entry_id))
             store.async_save_soon()  # what was migrated is the state from now on
+        self._report_damage()
         # Registered before the platforms, so a device exists before its entities.
         entry.async_on_unload(store.async_listen(self._update_device, KEY_INFO))
         # Device triggers outlive a reload of the entry: they hear the dispatcher.
@@ -124,6 +133,53 @@ class SmartcarRuntime:
         for vehicle in self.store.vehicles.values():
             self._update_device(vehicle, {KEY_INFO})
         self._add_connect_vehicles()
+
+    @callback
+    def async_report_duplicate(self, vehicle: VehicleState, other_entry_id: str) -> None:
+        """The car already has its entities in another entry: a repair, once."""
+        other = self.hass.config_entries.async_get_entry(other_entry_id)
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            f"{ISSUE_DUPLICATE_VEHICLE}_{self.entry.entry_id}_{vehicle.vehicle_id}",
+            is_fixable=False,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key=ISSUE_DUPLICATE_VEHICLE,
+            translation_placeholders={
+                "title": self.entry.title,
+                "other": other.title if other is not None else "-",
+                "vehicle": vehicle_name(vehicle.info),
+            },
+        )
+
+    @callback
+    def _report_damage(self) -> None:
+        """A repair naming what a damaged state file cost (nothing is retried)."""
+        store, issue_id = self.store, storage_issue_id(self.entry)
+        if not store.dropped and not store.recovered:
+            ir.async_delete_issue(self.hass, DOMAIN, issue_id)
+            return
+        LOGGER.warning(
+            "The saved state of %s was damaged: %s part(s) dropped%s",
+            self.entry.title,
+            store.dropped,
+            ", the last good copy used" if store.recovered else "",
+        )
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            issue_id,
+            is_fixable=False,
+            is_persistent=False,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key=ISSUE_STORAGE_RECOVERED
+            if store.recovered
+            else ISSUE_STORAGE_DAMAGED,
+            translation_placeholders={
+                "title": self.entry.title,
+                "dropped": str(store.dropped),
+            },
+        )
 
     @callback
     def _add_connect_vehicles(self) -> None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -27,6 +28,7 @@ import tempfile
 from typing import Any
 
 from homeassistant.core import CALLBACK_TYPE, CoreState, HomeAssistant, callback
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.storage import Store
 
 from .const import DEFAULT_LOW_BATTERY, DOMAIN, LOGGER
@@ -166,23 +168,74 @@ class VehicleStore:
         # Each vehicle's JSON form, encoded again only when it changed.
         self._encoded: dict[str, dict[str, Any]] = {}
         self.writes = 0  # files written (scripts/bench counts them)
+        # The last state that loaded whole, to recover from a damaged file.
+        self._last_good: Store[dict[str, Any]] = DurableStore(
+            hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}.last_good", private=True
+        )
+        self.dropped = 0  # stored vehicles (or a whole file) that could not be read
+        self.recovered = False  # whether the last good copy was used
 
     async def async_load(self) -> bool:
-        """Load the saved state; False when there was none (a first start)."""
-        if (data := await self._store.async_load()) is None:
-            return False
-        self.async_restore(data)
+        """Load the saved state; False when there was none (a first start).
+
+        What cannot be read is dropped and counted (`dropped`); a file that
+        cannot be read at all, or is gone, is replaced by the last good copy
+        (`recovered`), which every load that dropped nothing renews.
+        """
+        data = await self._async_read(self._store)
+        if data is not None and not self.dropped:
+            # The copy is of what was taken in (clean), not of the raw file.
+            with suppress(_WriteFailedError):
+                await self._last_good.async_save(self._data())
+            return True
+        # Damaged or gone: what is readable stays, the last good copy fills in.
+        vehicles, removed, dropped = dict(self.vehicles), dict(self._removed), self.dropped
+        self.vehicles.clear()
+        self._removed.clear()
+        good = await self._async_read(self._last_good)
+        self.dropped = dropped
+        if good is None:
+            self.vehicles, self._removed = vehicles, removed
+            return data is not None
+        self.recovered = True
+        self.vehicles.update(vehicles)
+        self._removed.update(removed)
+        self.async_save_soon()
         return True
 
+    async def _async_read(self, store: Store[dict[str, Any]]) -> dict[str, Any] | None:
+        """One file's state, taken in; None when there is none or it is unreadable."""
+        try:
+            data = await store.async_load()
+        except (HomeAssistantError, KeyError, TypeError, ValueError, AttributeError):
+            # Valid JSON of the wrong shape makes Store itself fail.
+            self.dropped = max(self.dropped, 1)
+            return None
+        if data is None:
+            return None
+        if not isinstance(data, dict) or not self.async_restore(data):
+            self.dropped = max(self.dropped, 1)
+            return None
+        return data
+
     @callback
-    def async_restore(self, data: dict[str, Any]) -> None:
-        """Take saved (or migrated) state; unusable parts are skipped."""
-        for vehicle_id, raw in data.get("vehicles", {}).items():
+    def async_restore(self, data: dict[str, Any]) -> bool:
+        """Take saved (or migrated) state; unusable parts are dropped and counted.
+
+        False when nothing of it is usable (not the shape this version writes).
+        """
+        vehicles, removed = data.get("vehicles", {}), data.get("removed", {})
+        if not isinstance(vehicles, dict) or not isinstance(removed, dict):
+            return False
+        for vehicle_id, raw in vehicles.items():
             if (vehicle := decode_vehicle(vehicle_id, raw)) is not None:
                 self.vehicles[vehicle_id] = vehicle
-        for vehicle_id, raw in data.get("removed", {}).items():
-            if (removed := decode_removed(raw)) is not None:
-                self._removed[vehicle_id] = removed
+            else:
+                self.dropped += 1
+        for vehicle_id, raw in removed.items():
+            if (marks := decode_removed(vehicle_id, raw)) is not None:
+                self._removed[vehicle_id] = marks
+        return True
 
     def _data(self) -> dict[str, Any]:
         encoded = self._encoded
@@ -295,6 +348,10 @@ class VehicleStore:
             await self.async_flush()
         except NotKeptError:
             LOGGER.warning("The vehicles' last changes could not be saved")
+        else:
+            # What was just written whole is the copy to recover from.
+            with suppress(_WriteFailedError):
+                await self._last_good.async_save(self._data())
         self._closed = True
         self._wake(NotKeptError("closed"))
 
@@ -308,6 +365,7 @@ class VehicleStore:
         self._closed = True
         self._wake(NotKeptError("closed"))
         await self._store.async_remove()
+        await self._last_good.async_remove()
 
     @callback
     def async_listen(
