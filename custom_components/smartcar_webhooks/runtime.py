@@ -54,8 +54,11 @@ from .smartcar import (
     Field,
     Mode,
     VehicleInfo,
+    InvalidDeliveryError,
     VerifyRequest,
     is_webhook_id,
+    parse_delivery,
+    verify_signature,
 )
 from .store import NotKeptError, Outcome, VehicleStore
 from .vehicle import KEY_CHARGING_EVENT, KEY_INFO, VehicleState, concerns_us
@@ -69,6 +72,28 @@ if TYPE_CHECKING:
 type Delivery = DataDelivery | ErrorDelivery | ChargingEvent
 
 STATUS_TEST = "test"
+# Smartcar's deliveries are a few KB; larger bodies are not kept to compare.
+MAX_FAILED_BODY_BYTES = 64 * 1024
+_HEX = frozenset("0123456789abcdefABCDEF")
+
+
+def looks_like_smartcar(body: bytes, signature: str) -> bool:
+    """Whether a refused request looks like one of Smartcar's own deliveries.
+
+    An HMAC-SHA256 in hex, over a body that parses as a Smartcar delivery:
+    what Smartcar sends after the token changed, not any noise at the URL.
+    """
+    if (
+        len(signature) != 64
+        or not _HEX.issuperset(signature)
+        or len(body) > MAX_FAILED_BODY_BYTES
+    ):
+        return False
+    try:
+        parse_delivery(body, received_at=dt_util.utcnow())
+    except InvalidDeliveryError:
+        return False
+    return True
 
 
 def bad_signatures_issue_id(entry: ConfigEntry) -> str:
@@ -112,7 +137,11 @@ class SmartcarRuntime:
         self.window = VerificationWindow(self._on_verified)
         self._test_notice: asyncio.Task[None] | None = None
         self._handler: Handler | None = None
-        self._bad_signatures: deque[datetime] = deque(maxlen=BAD_SIGNATURE_LIMIT)
+        # Recent wrongly signed requests that look like Smartcar's deliveries:
+        # when, the body and its signature (a new token must verify one).
+        self._bad_signatures: deque[tuple[datetime, bytes, str]] = deque(
+            maxlen=BAD_SIGNATURE_LIMIT
+        )
 
     async def async_setup(self) -> None:
         """Load the store (migrating an older version's states) and known vehicles."""
@@ -258,11 +287,13 @@ class SmartcarRuntime:
     def async_receive(self, delivery: Delivery) -> str:
         """Apply a signed delivery; the status word the webhook answers with."""
         if self._bad_signatures:
-            # A good signature: whatever failed before was not Smartcar.
+            # A good signature: whatever failed before was not Smartcar. An
+            # ignored repair stays ignored (a forger could raise it again).
             self._bad_signatures.clear()
-            ir.async_delete_issue(
-                self.hass, DOMAIN, bad_signatures_issue_id(self.entry)
-            )
+            issue_id = bad_signatures_issue_id(self.entry)
+            issue = ir.async_get(self.hass).async_get_issue(DOMAIN, issue_id)
+            if issue is not None and issue.dismissed_version is None:
+                ir.async_delete_issue(self.hass, DOMAIN, issue_id)
         if delivery.mode is Mode.TEST:
             # Made-up data from the Dashboard, possibly for a real vehicle id.
             self._notify_test_delivery()
@@ -372,12 +403,14 @@ class SmartcarRuntime:
         ir.async_delete_issue(self.hass, DOMAIN, verify_refused_issue_id(self.entry))
 
     @callback
-    def _on_bad_signature(self) -> None:
+    def _on_bad_signature(self, body: bytes, signature: str) -> None:
+        if not looks_like_smartcar(body, signature):
+            return  # anyone can send noise: it says nothing about the token
         now = dt_util.utcnow()
-        self._bad_signatures.append(now)
+        self._bad_signatures.append((now, body, signature))
         if (
             len(self._bad_signatures) == BAD_SIGNATURE_LIMIT
-            and now - self._bad_signatures[0] <= BAD_SIGNATURE_SPAN
+            and now - self._bad_signatures[0][0] <= BAD_SIGNATURE_SPAN
         ):
             ir.async_create_issue(
                 self.hass,
@@ -389,6 +422,14 @@ class SmartcarRuntime:
                 translation_placeholders={"title": self.entry.title},
                 data={"entry_id": self.entry.entry_id},
             )
+
+    def token_verifies_failures(self, token: str) -> bool | None:
+        """Whether `token` signs a recently refused delivery; None if none was."""
+        since = dt_util.utcnow() - BAD_SIGNATURE_SPAN
+        recent = [(b, s) for at, b, s in self._bad_signatures if at >= since]
+        if not recent:
+            return None
+        return any(verify_signature(token, body, sig) for body, sig in recent)
 
     @callback
     def _on_verify_refused(self) -> None:

@@ -199,12 +199,13 @@ def async_create_handler(
     window: VerificationWindow,
     receive: DeliveryReceiver,
     on_verify_refused: Callable[[], None],
-    on_bad_signature: Callable[[], None] = lambda: None,
+    on_bad_signature: Callable[[bytes, str], None] = lambda _body, _signature: None,
 ) -> Handler:
     """Build the webhook handler for one management token.
 
-    `on_bad_signature` hears of every request whose `SC-Signature` is wrong:
-    many of them and no good delivery usually mean the token was changed.
+    `on_bad_signature` hears of every request whose `SC-Signature` is wrong,
+    with its body and signature: many of them and no good delivery usually
+    mean the token was changed.
     """
 
     def answer_verify(request: VerifyRequest) -> web.Response:
@@ -259,7 +260,7 @@ def async_create_handler(
             return unsigned(body)
         if not verify_signature(management_token, body, signature):
             LOGGER.debug("Rejected a webhook request with a wrong signature")
-            on_bad_signature()
+            on_bad_signature(body, signature)
             return _json(HTTPStatus.UNAUTHORIZED, {"error": "bad signature"})
 
         try:
