@@ -157,6 +157,8 @@ class SmartcarController:
         # start: the fallback waits its hours from then, never polling at once.
         self._started = dt_util.utcnow()
         self._read_at: dict[str, datetime] = {}
+        # A read in flight per vehicle: concurrent requests share it (one bill).
+        self._reads: dict[str, asyncio.Task[None]] = {}
 
     @property
     def scopes(self) -> frozenset[str]:
@@ -245,7 +247,18 @@ class SmartcarController:
         )
 
     async def async_request_update(self, vehicle_id: str) -> None:
-        """Read the vehicle afresh and merge it like a delivery (newest wins)."""
+        """Read the vehicle afresh and merge it like a delivery (newest wins).
+
+        Requests while a read of the vehicle is in flight wait for that one.
+        """
+        if (read := self._reads.get(vehicle_id)) is None:
+            read = self._reads[vehicle_id] = self._hass.async_create_task(
+                self._async_read(vehicle_id), "smartcar read", eager_start=False
+            )
+            read.add_done_callback(lambda _done: self._reads.pop(vehicle_id, None))
+        await asyncio.shield(read)
+
+    async def _async_read(self, vehicle_id: str) -> None:
         if not (paths := self.read_paths(vehicle_id)):
             raise _error("nothing_to_read")
         self._read_at[vehicle_id] = dt_util.utcnow()

@@ -74,6 +74,16 @@ class _Note:
     battery_change: tuple[float, float] | None
 
 
+def _temp_prefix(path: str) -> str:
+    return f".{os.path.basename(path)}."
+
+
+def remove_leftovers(path: str) -> None:
+    """Delete the temporary files of writes a power cut interrupted."""
+    for leftover in Path(path).parent.glob(f"{_temp_prefix(path)}*"):
+        leftover.unlink(missing_ok=True)
+
+
 def write_file(path: str, data: bytes | str) -> None:
     """Write all or nothing, and make it survive a power cut (fsync, then rename).
 
@@ -81,7 +91,7 @@ def write_file(path: str, data: bytes | str) -> None:
     """
     directory = os.path.dirname(path)
     os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".smartcar_webhooks.")
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=_temp_prefix(path))
     try:
         with os.fdopen(fd, "wb") as file:
             file.write(data.encode() if isinstance(data, str) else data)
@@ -182,6 +192,8 @@ class VehicleStore:
         cannot be read at all, or is gone, is replaced by the last good copy
         (`recovered`), which every load that dropped nothing renews.
         """
+        with suppress(OSError):
+            await self._hass.async_add_executor_job(remove_leftovers, self._store.path)
         data = await self._async_read(self._store)
         if data is not None and not self.dropped:
             # The copy is of what was taken in (clean), not of the raw file.

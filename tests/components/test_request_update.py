@@ -5,6 +5,7 @@ A read is merged like a delivery: the value the car recorded most recently wins.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 import logging
 from typing import Any
@@ -17,13 +18,19 @@ from homeassistant.const import (
     ATTR_ENTITY_ID,
     STATE_OFF,
 )
-from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.core import Context, HomeAssistant
+from homeassistant.exceptions import (
+    HomeAssistantError,
+    ServiceValidationError,
+    Unauthorized,
+    UnknownUser,
+)
 from homeassistant.helpers import device_registry as dr
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
+    MockUser,
     async_fire_time_changed,
 )
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
@@ -568,3 +575,73 @@ async def test_a_failed_fallback_read_waits_the_hours_again(
     await advance(hass, freezer, timedelta(hours=5))
 
     assert len(batch_requests(aioclient_mock)) == 1
+
+
+# --- issue 19.6: who may ask, and how often Smartcar is asked ----------------------
+
+
+@pytest.mark.usefixtures("entry")
+async def test_read_only_user_may_not_request_a_billed_read(
+    hass: HomeAssistant,
+    aioclient_mock: AiohttpClientMocker,
+    hass_read_only_user: MockUser,
+) -> None:
+    """Home Assistant refuses them the button; the action refused nothing."""
+    aioclient_mock.post(BATCH, json=answer())
+
+    with pytest.raises(Unauthorized):
+        await hass.services.async_call(
+            DOMAIN,
+            "request_update",
+            {},
+            blocking=True,
+            context=Context(user_id=hass_read_only_user.id),
+        )
+
+    assert batch_requests(aioclient_mock) == []
+
+
+@pytest.mark.usefixtures("entry")
+async def test_admin_and_automations_may_request_a_read(
+    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker, hass_admin_user: MockUser
+) -> None:
+    aioclient_mock.post(BATCH, json=answer())
+
+    await hass.services.async_call(
+        DOMAIN,
+        "request_update",
+        {},
+        blocking=True,
+        context=Context(user_id=hass_admin_user.id),
+    )
+    await request_update(hass)
+
+    assert len(batch_requests(aioclient_mock)) == 2
+
+
+@pytest.mark.usefixtures("entry")
+async def test_unknown_user_may_not_request_a_read(
+    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker
+) -> None:
+    with pytest.raises(UnknownUser):
+        await hass.services.async_call(
+            DOMAIN,
+            "request_update",
+            {},
+            blocking=True,
+            context=Context(user_id="no-such-user"),
+        )
+
+
+@pytest.mark.usefixtures("entry")
+async def test_concurrent_requests_for_a_vehicle_make_one_read(
+    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker
+) -> None:
+    """Ten calls at once made ten billed reads."""
+    aioclient_mock.post(BATCH, json=answer())
+
+    await asyncio.gather(*(request_update(hass) for _ in range(10)))
+
+    assert len(batch_requests(aioclient_mock)) == 1
+    await request_update(hass)
+    assert len(batch_requests(aioclient_mock)) == 2
