@@ -9,8 +9,8 @@ a refusal becomes a translated error, and a refused token starts reauth.
 from __future__ import annotations
 
 import asyncio
-from contextlib import suppress
 from collections.abc import Awaitable, Callable, Iterable, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import partial

@@ -149,7 +149,9 @@ def async_add_vehicle_entities[DescriptionT: SmartcarEntityDescription](
         # The same car in another entry (another Smartcar application): its
         # entity is that entry's; Home Assistant would refuse a second one.
         registry = er.async_get(hass)
-        entity_id = registry.async_get_entity_id(platform, DOMAIN, f"{vehicle_id}_{key}")
+        entity_id = registry.async_get_entity_id(
+            platform, DOMAIN, f"{vehicle_id}_{key}"
+        )
         if entity_id is None or (known := registry.async_get(entity_id)) is None:
             return None
         other = known.config_entry_id

@@ -101,7 +101,8 @@ class SmartcarNumber(SmartcarControlEntity, NumberEntity):
             self._settle_timer = None
         if SETTLE_SECONDS <= 0:
             return True
-        settled = self._settling = self.hass.loop.create_future()
+        settled: asyncio.Future[bool] = self.hass.loop.create_future()
+        self._settling = settled
 
         @callback
         def _settle(_now: object) -> None:

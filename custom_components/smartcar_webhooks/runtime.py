@@ -52,15 +52,15 @@ from .smartcar import (
     ErrorDelivery,
     ErrorState,
     Field,
+    InvalidDeliveryError,
     Mode,
     VehicleInfo,
-    InvalidDeliveryError,
     VerifyRequest,
     is_webhook_id,
     parse_delivery,
     verify_signature,
 )
-from .store import NotKeptError, Outcome, VehicleStore
+from .store import Outcome, VehicleStore
 from .vehicle import KEY_CHARGING_EVENT, KEY_INFO, VehicleState, concerns_us
 from .webhook import Handler, VerificationWindow, async_create_handler
 
@@ -164,7 +164,9 @@ class SmartcarRuntime:
         self._add_connect_vehicles()
 
     @callback
-    def async_report_duplicate(self, vehicle: VehicleState, other_entry_id: str) -> None:
+    def async_report_duplicate(
+        self, vehicle: VehicleState, other_entry_id: str
+    ) -> None:
         """The car already has its entities in another entry: a repair, once."""
         other = self.hass.config_entries.async_get_entry(other_entry_id)
         ir.async_create_issue(

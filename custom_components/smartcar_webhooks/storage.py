@@ -11,13 +11,6 @@ from typing import Any
 
 from .const import LOGGER
 from .events import VehicleEventType
-from .smartcar.text import (
-    MAX_DESCRIPTION_LENGTH,
-    MAX_NAME_LENGTH,
-    clean_code,
-    clean_id,
-    clean_text,
-)
 from .smartcar import (
     ChargingEventType,
     ErrorState,
@@ -27,6 +20,13 @@ from .smartcar import (
     VehicleInfo,
     value_from_json,
     value_to_json,
+)
+from .smartcar.text import (
+    MAX_DESCRIPTION_LENGTH,
+    MAX_NAME_LENGTH,
+    clean_code,
+    clean_id,
+    clean_text,
 )
 from .vehicle import FieldState, Removed, VehicleState
 

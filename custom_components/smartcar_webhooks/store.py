@@ -201,7 +201,11 @@ class VehicleStore:
                 await self._last_good.async_save(self._data())
             return True
         # Damaged or gone: what is readable stays, the last good copy fills in.
-        vehicles, removed, dropped = dict(self.vehicles), dict(self._removed), self.dropped
+        vehicles, removed, dropped = (
+            dict(self.vehicles),
+            dict(self._removed),
+            self.dropped,
+        )
         self.vehicles.clear()
         self._removed.clear()
         good = await self._async_read(self._last_good)
@@ -219,7 +223,7 @@ class VehicleStore:
         """One file's state, taken in; None when there is none or it is unreadable."""
         try:
             data = await store.async_load()
-        except (HomeAssistantError, KeyError, TypeError, ValueError, AttributeError):
+        except HomeAssistantError, KeyError, TypeError, ValueError, AttributeError:
             # Valid JSON of the wrong shape makes Store itself fail.
             self.dropped = max(self.dropped, 1)
             return None

@@ -26,7 +26,6 @@ from homeassistant.util import dt as dt_util
 from homeassistant.util.aiohttp import MockRequest
 
 from .const import LOGGER, MAX_BODY_BYTES, VERIFY_WINDOW
-from .store import NotKeptError
 from .smartcar import (
     ChargingEvent,
     DataDelivery,
@@ -38,6 +37,7 @@ from .smartcar import (
     parse_unsigned_verify,
     verify_signature,
 )
+from .store import NotKeptError
 
 SIGNATURE_HEADER = "SC-Signature"
 MAX_CHALLENGE_LENGTH = 1024

@@ -71,7 +71,12 @@ class WebhookOwner:
         self._overflowed = False
         self._window_until: datetime | None = None
         webhook.async_register(
-            hass, DOMAIN, name, webhook_id, self._async_handle, allowed_methods=[METH_POST]
+            hass,
+            DOMAIN,
+            name,
+            webhook_id,
+            self._async_handle,
+            allowed_methods=[METH_POST],
         )
 
     @property

@@ -6,7 +6,6 @@ Smartcar is mocked with `aioclient_mock`; the car reports through the webhook.
 from __future__ import annotations
 
 import asyncio
-
 from datetime import timedelta
 from typing import Any
 
@@ -335,7 +334,9 @@ async def test_arrow_key_steps_send_one_command_when_the_value_settles(
     steps = []
     for value in (79, 78, 77, 76, 75):
         steps.append(
-            hass.async_create_task(call(hass, "number", "set_value", NUMBER, value=value))
+            hass.async_create_task(
+                call(hass, "number", "set_value", NUMBER, value=value)
+            )
         )
         freezer.tick(timedelta(seconds=0.3))
         async_fire_time_changed(hass)

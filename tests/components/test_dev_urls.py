@@ -111,7 +111,8 @@ async def test_start_warns_whenever_an_override_is_active_or_refused(
     warnings = [
         r.getMessage()
         for r in caplog.records
-        if r.levelno == logging.WARNING and "development url overrides" in r.getMessage().lower()
+        if r.levelno == logging.WARNING
+        and "development url overrides" in r.getMessage().lower()
     ]
     assert len(warnings) == len(expected)
     for text, warning in zip(expected, warnings, strict=True):

@@ -23,7 +23,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.smartcar_webhooks.const import CONF_MANAGEMENT_TOKEN, DOMAIN
 from custom_components.smartcar_webhooks.runtime import SmartcarRuntime
-from tests.conftest import MANAGEMENT_TOKEN, WEBHOOK_ID, PostDelivery, load_fixture
+from tests.conftest import MANAGEMENT_TOKEN, PostDelivery, load_fixture
 
 V4_VEHICLE_ID = load_fixture("v4_vehicle_state.json")["data"]["vehicle"]["id"]
 BATTERY = "sensor.kia_ev6_battery"
@@ -75,7 +75,9 @@ async def test_webhook_answers_503_from_async_setup_until_the_store_is_loaded(
 
     async def load_later(runtime: SmartcarRuntime) -> None:
         # A delivery arriving while the store loads.
-        answers.append((await post_delivery(load_fixture("v4_vehicle_state.json"))).status)
+        answers.append(
+            (await post_delivery(load_fixture("v4_vehicle_state.json"))).status
+        )
         await real_load(runtime)
 
     with patch.object(SmartcarRuntime, "async_setup", load_later):
@@ -110,7 +112,9 @@ async def test_delivery_during_a_reload_is_503_then_applied_once(
     real_setup = SmartcarRuntime.async_setup
 
     async def deliver_meanwhile(runtime: SmartcarRuntime) -> None:
-        answers.append((await post_delivery(load_fixture("v4_vehicle_state.json"))).status)
+        answers.append(
+            (await post_delivery(load_fixture("v4_vehicle_state.json"))).status
+        )
         await real_setup(runtime)
 
     with patch.object(SmartcarRuntime, "async_setup", deliver_meanwhile):
@@ -133,9 +137,7 @@ async def test_removed_entry_ends_the_registration_and_its_files(
     """19.3: a removed entry's state (with the car's position) does not come back."""
     await post_delivery(load_fixture("v4_vehicle_state.json"))
 
-    with patch(
-        "custom_components.smartcar_webhooks.async_unsubscribe", AsyncMock()
-    ):
+    with patch("custom_components.smartcar_webhooks.async_unsubscribe", AsyncMock()):
         await hass.config_entries.async_remove(setup_entry.entry_id)
         await hass.async_block_till_done()
     response = await post_delivery(load_fixture("v4_vehicle_state.json"))
@@ -160,8 +162,15 @@ async def test_removed_entry_ends_the_registration_and_its_files(
         [],
         {"data": {}},
     ],
-    ids=["data-list", "data-text", "vehicles-list", "vehicles-text", "removed-list",
-         "top-list", "no-version"],
+    ids=[
+        "data-list",
+        "data-text",
+        "vehicles-list",
+        "vehicles-text",
+        "removed-list",
+        "top-list",
+        "no-version",
+    ],
 )
 async def test_file_of_the_wrong_shape_sets_up_from_the_last_good_copy(
     hass: HomeAssistant,
@@ -316,4 +325,4 @@ async def test_same_car_in_a_second_entry_is_a_repair_not_an_error(
         "vehicle": "Kia EV6",
     }
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
-    assert MANAGEMENT_TOKEN != second_token
+    assert second_token != MANAGEMENT_TOKEN

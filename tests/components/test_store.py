@@ -8,11 +8,9 @@ from itertools import pairwise
 from typing import Any
 from unittest.mock import patch
 
-from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 from hypothesis import HealthCheck, given, settings, strategies as st
 import pytest
-from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from custom_components.smartcar_webhooks.smartcar import (
     ChargingEvent,
@@ -831,9 +829,12 @@ async def test_a_failed_write_is_not_kept_and_tried_again(
     store: VehicleStore, caplog: pytest.LogCaptureFixture
 ) -> None:
     store.async_apply(_data(_good(70.0, T0), delivery_id="one"))
-    with patch.object(
-        store._store, "async_save", side_effect=_WriteFailedError("disk full")
-    ), pytest.raises(NotKeptError):
+    with (
+        patch.object(
+            store._store, "async_save", side_effect=_WriteFailedError("disk full")
+        ),
+        pytest.raises(NotKeptError),
+    ):
         await store.async_commit()
 
     await store.async_commit()
