@@ -113,6 +113,11 @@ class SmartcarNumber(SmartcarControlEntity, NumberEntity):
         self._settle_timer = async_call_later(self.hass, SETTLE_SECONDS, _settle)
         return await settled
 
+    @callback
+    def async_entity_id_changed(self, old_entity_id: str) -> None:
+        """A value still settling keeps its timer: a rename happens in place."""
+        super().async_entity_id_changed(old_entity_id)
+
     async def async_will_remove_from_hass(self) -> None:
         """No command for a value set just before the entity goes."""
         if self._settle_timer is not None:

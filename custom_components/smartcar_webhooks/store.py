@@ -159,8 +159,15 @@ class VehicleStore:
     def __init__(self, hass: HomeAssistant, entry_id: str) -> None:
         """Start empty; `async_load` reads what an earlier run saved."""
         self._hass = hass
+        # Serialised in the executor, off the event loop: a 200-car file is
+        # about 1 MB of JSON. Safe, as `_data` hands over a snapshot whose
+        # vehicle dicts are replaced, never changed, when a vehicle changes.
         self._store = DurableStore(
-            hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}", private=True
+            hass,
+            STORAGE_VERSION,
+            f"{DOMAIN}.{entry_id}",
+            private=True,
+            serialize_in_event_loop=False,
         )
         self.vehicles: dict[str, VehicleState] = {}
         # Battery % below which a `low_battery` event fires (the entry's option).

@@ -696,3 +696,20 @@ async def test_renamed_control_keeps_its_intent_and_follows_the_car(
 
     assert hass.states.get("switch.my_car").state == STATE_ON
     assert not assumed(hass, "switch.my_car")
+
+
+@pytest.mark.usefixtures("entry")
+async def test_a_value_still_settling_when_the_entry_unloads_sends_nothing(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(number, "SETTLE_SECONDS", 1.5)
+    aioclient_mock.post(f"{KIA_API}/charge/limit", json=SUCCESS)
+    step = hass.async_create_task(call(hass, "number", "set_value", NUMBER, value=60))
+
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    await step
+
+    assert not [c for c in aioclient_mock.mock_calls if "/charge/limit" in str(c[1])]

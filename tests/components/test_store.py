@@ -32,10 +32,13 @@ from custom_components.smartcar_webhooks.smartcar import (
 from custom_components.smartcar_webhooks.storage import decode_vehicle, encode_vehicle
 from custom_components.smartcar_webhooks.store import (
     MAX_NEW_VEHICLES,
+    DurableStore,
     NotKeptError,
     Outcome,
     VehicleStore,
     _WriteFailedError,
+    remove_leftovers,
+    write_file,
 )
 from custom_components.smartcar_webhooks.vehicle import (
     DOUBLE_EVENT_WINDOW,
@@ -843,3 +846,32 @@ async def test_a_failed_write_is_not_kept_and_tried_again(
     assert [r.levelname for r in caplog.records if "save" in r.getMessage()] == [
         "WARNING"
     ]
+
+
+def test_write_file_replaces_the_file_whole_and_leaves_no_temporary_file(
+    tmp_path: Any,
+) -> None:
+    path = tmp_path / ".storage" / "smartcar_webhooks.entry-1"
+    write_file(str(path), b'{"old": true}')
+    (path.parent / f".{path.name}.leftover").write_text("{")  # an interrupted write
+
+    write_file(str(path), '{"new": true}')
+    remove_leftovers(str(path))
+
+    assert path.read_text() == '{"new": true}'
+    assert sorted(p.name for p in path.parent.iterdir()) == [path.name]
+
+
+def test_a_failed_write_raises_instead_of_being_logged_and_swallowed(
+    tmp_path: Any,
+) -> None:
+    path = tmp_path / "not-a-directory"
+    path.write_text("")
+    with pytest.raises(OSError):
+        write_file(str(path / "file"), b"{}")
+    store = DurableStore.__new__(DurableStore)
+    with (
+        patch.object(DurableStore, "path", str(path / "file")),
+        pytest.raises(_WriteFailedError),
+    ):
+        store._write_prepared_data("wb", b"{}")
