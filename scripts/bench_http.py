@@ -188,6 +188,44 @@ class Client:
                 await session.close()
         return Block(len(bodies), cpu, wall, statuses, answers)
 
+    async def post_concurrently(
+        self, url: str, bodies: Sequence[Signed], in_flight: int
+    ) -> Block:
+        """POST the bodies with `in_flight` requests at a time (a busy fleet)."""
+        return await self._run(self._post_concurrently(url, bodies, in_flight))
+
+    async def _post_concurrently(
+        self, url: str, bodies: Sequence[Signed], in_flight: int
+    ) -> Block:
+        statuses: list[int] = [0] * len(bodies)
+        answers: list[bytes] = [b""] * len(bodies)
+        limit = asyncio.Semaphore(in_flight)
+        async with aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=in_flight)
+        ) as session:
+
+            async def one(index: int, body: bytes, signature: str) -> None:
+                async with (
+                    limit,
+                    session.post(
+                        url,
+                        data=body,
+                        headers={
+                            "Content-Type": "application/json",
+                            "SC-Signature": signature,
+                        },
+                    ) as response,
+                ):
+                    answers[index] = await response.read()
+                    statuses[index] = response.status
+
+            cpu, wall = self.cpu_ns(), time.perf_counter_ns()
+            await asyncio.gather(
+                *(one(i, body, sig) for i, (body, sig) in enumerate(bodies))
+            )
+            wall, cpu = time.perf_counter_ns() - wall, self.cpu_ns() - cpu
+        return Block(len(bodies), cpu, wall, statuses, answers)
+
     async def close(self) -> None:
         """Close the session and stop the thread."""
         if self._session is not None:

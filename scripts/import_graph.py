@@ -56,7 +56,7 @@ LAYERS: tuple[tuple[str, str, frozenset[str]], ...] = (
                 "control",
                 "device",
                 "flow_webhook",
-                "pending",
+                "webhook_owner",
                 "webhook",
             }
         ),

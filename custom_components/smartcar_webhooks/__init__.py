@@ -18,7 +18,7 @@ from homeassistant.helpers import (
 )
 from homeassistant.helpers.typing import ConfigType
 
-from . import pending
+from . import webhook_owner
 from .cloudhook import async_delete_cloudhook
 from .connect import (
     MISSING_CREDENTIALS_ERRORS,
@@ -26,11 +26,20 @@ from .connect import (
     has_connect,
     known_vehicle_ids,
 )
-from .const import CONF_CLOUDHOOK, CONF_MANAGEMENT_TOKEN, DOMAIN, PLATFORMS
+from .const import (
+    CONF_CLOUDHOOK,
+    CONF_MANAGEMENT_TOKEN,
+    DEV_OVERRIDES,
+    DEV_REFUSED,
+    DOMAIN,
+    LOGGER,
+    PLATFORMS,
+)
 from .runtime import (
     SmartcarConfigEntry,
     SmartcarRuntime,
     bad_signatures_issue_id,
+    storage_issue_id,
     verify_refused_issue_id,
 )
 from .services import async_setup_services
@@ -43,8 +52,28 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Register the actions, so that they exist (and explain) without an entry."""
+    """Register the actions, and every entry's webhook before any entry loads.
+
+    The earliest Home Assistant lets an integration register a webhook: from
+    here until an entry's store is loaded, its webhook answers 503 (Smartcar
+    retries) instead of Home Assistant's 200 for an unknown webhook.
+    """
+    if DEV_OVERRIDES:
+        LOGGER.warning(
+            "Development URL overrides are active (%s): Smartcar requests, "
+            "tokens and secrets go there instead of Smartcar",
+            ", ".join(DEV_OVERRIDES),
+        )
+    if DEV_REFUSED:
+        LOGGER.warning(
+            "Ignored development URL overrides that are neither https nor "
+            "loopback (%s); using Smartcar's URLs",
+            ", ".join(DEV_REFUSED),
+        )
     async_setup_services(hass)
+    for entry in hass.config_entries.async_entries(DOMAIN):
+        if CONF_WEBHOOK_ID in entry.data:
+            webhook_owner.async_get(hass, entry.data[CONF_WEBHOOK_ID], entry.title)
     return True
 
 
@@ -103,8 +132,9 @@ async def async_remove_entry(hass: HomeAssistant, entry: SmartcarConfigEntry) ->
     """
     ir.async_delete_issue(hass, DOMAIN, verify_refused_issue_id(entry))
     ir.async_delete_issue(hass, DOMAIN, bad_signatures_issue_id(entry))
-    # An entry that never started leaves the flow's handler registered.
-    pending.async_discard(hass, entry.data[CONF_WEBHOOK_ID])
+    ir.async_delete_issue(hass, DOMAIN, storage_issue_id(entry))
+    # The webhook stayed registered (answering 503) since the unload.
+    webhook_owner.async_release(hass, entry.data[CONF_WEBHOOK_ID])
     await async_unsubscribe(hass, entry, known_vehicle_ids(hass, entry))
     if entry.data.get(CONF_CLOUDHOOK):
         await async_delete_cloudhook(hass, entry.data[CONF_WEBHOOK_ID])

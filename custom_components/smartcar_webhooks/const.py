@@ -6,6 +6,7 @@ from datetime import timedelta
 import logging
 import os
 from typing import Final
+from urllib.parse import urlsplit
 
 from homeassistant.const import Platform
 
@@ -47,23 +48,59 @@ MAX_BODY_BYTES: Final = 1024 * 1024
 
 ISSUE_VERIFY_REFUSED: Final = "verify_refused"
 ISSUE_BAD_SIGNATURES: Final = "bad_signatures"
+ISSUE_STORAGE_DAMAGED: Final = "storage_damaged"
+ISSUE_STORAGE_RECOVERED: Final = "storage_recovered"
+ISSUE_DUPLICATE_VEHICLE: Final = "duplicate_vehicle"
 # This many wrongly signed requests within the span, and no good delivery:
 # the management token in Home Assistant is most likely not Smartcar's any more.
 BAD_SIGNATURE_LIMIT: Final = 5
 BAD_SIGNATURE_SPAN: Final = timedelta(hours=1)
 
 # Development only (scripts/develop, scripts/e2e point these at the local
-# Smartcar simulator); unset, the integration talks to Smartcar itself.
-OAUTH2_AUTHORIZE: Final = os.environ.get(
+# Smartcar simulator); unset, the integration talks to Smartcar itself. The
+# management token, the client secret and access tokens go to these URLs, so
+# an override must be https, or plain http to this machine (loopback) only;
+# anything else is refused and Smartcar's URL used. `async_setup` warns of both.
+_LOOPBACK_HOSTS: Final = frozenset({"localhost", "127.0.0.1", "::1"})
+DEV_OVERRIDES: list[str] = []  # variables whose override is in use
+DEV_REFUSED: list[str] = []  # variables whose override was refused
+
+
+def is_safe_dev_url(url: str) -> bool:
+    """Whether a development override may receive secrets: https, or loopback http."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+        parts.port  # noqa: B018 - raises on a port that is not a number
+    except ValueError:
+        return False
+    if not host or parts.username is not None or parts.password is not None:
+        return False
+    if parts.scheme == "https":
+        return True
+    return parts.scheme == "http" and (
+        host in _LOOPBACK_HOSTS or host.startswith("127.")
+    )
+
+
+def _dev_url(variable: str, default: str) -> str:
+    if (value := os.environ.get(variable)) is None:
+        return default
+    if is_safe_dev_url(value):
+        DEV_OVERRIDES.append(variable)
+        return value
+    DEV_REFUSED.append(variable)
+    return default
+
+
+OAUTH2_AUTHORIZE: Final = _dev_url(
     "SMARTCAR_WEBHOOKS_DEV_AUTHORIZE_URL",
     "https://connect.smartcar.com/oauth/authorize",
 )
-OAUTH2_TOKEN: Final = os.environ.get(
+OAUTH2_TOKEN: Final = _dev_url(
     "SMARTCAR_WEBHOOKS_DEV_TOKEN_URL", "https://auth.smartcar.com/oauth/token"
 )
-API_BASE: Final = os.environ.get(
-    "SMARTCAR_WEBHOOKS_DEV_API_URL", "https://api.smartcar.com"
-)
+API_BASE: Final = _dev_url("SMARTCAR_WEBHOOKS_DEV_API_URL", "https://api.smartcar.com")
 # What Connect asks for to read: every permission a signal we read needs (the
 # signal registry, smartcar/signals.py).
 OAUTH2_SCOPES: Final = READ_SCOPES

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Iterable
+from contextlib import suppress
 from datetime import datetime, timedelta
 
 from homeassistant.config_entries import ConfigEntry
@@ -43,7 +44,7 @@ from .smartcar import (
     fields_of_path,
     readable_paths,
 )
-from .store import VehicleStore
+from .store import NotKeptError, VehicleStore
 from .vehicle import VehicleState
 
 type Command = Callable[[SmartcarClient, str, str], Awaitable[None]]
@@ -92,6 +93,8 @@ class SmartcarController:
         # Whether the fallback update's last read failed: it logs once when
         # reading starts to fail and once when it works again.
         self._fallback_failing = False
+        # A read in flight per vehicle: concurrent requests share it (one bill).
+        self._reads: dict[str, asyncio.Task[None]] = {}
 
     @property
     def scopes(self) -> frozenset[str]:
@@ -165,7 +168,18 @@ class SmartcarController:
         )
 
     async def async_request_update(self, vehicle_id: str) -> None:
-        """Read the vehicle afresh and merge it like a delivery (newest wins)."""
+        """Read the vehicle afresh and merge it like a delivery (newest wins).
+
+        Requests while a read of the vehicle is in flight wait for that one.
+        """
+        if (read := self._reads.get(vehicle_id)) is None:
+            read = self._reads[vehicle_id] = self._hass.async_create_task(
+                self._async_read(vehicle_id), "smartcar read", eager_start=False
+            )
+            read.add_done_callback(lambda _done: self._reads.pop(vehicle_id, None))
+        await asyncio.shield(read)
+
+    async def _async_read(self, vehicle_id: str) -> None:
         if not (paths := self.read_paths(vehicle_id)):
             raise action_error("nothing_to_read")
         self._read_at[vehicle_id] = dt_util.utcnow()
@@ -176,7 +190,10 @@ class SmartcarController:
             )
         except (SmartcarApiError, SmartcarConnectionError) as err:
             raise self._refused(err, None) from err
-        self._store.async_apply(delivery)
+        # Unloaded meanwhile: the store keeps nothing more.
+        with suppress(NotKeptError):
+            self._store.async_apply(delivery)
+            await self._store.async_commit()
 
     async def async_request_updates(self, vehicle_ids: Iterable[str]) -> None:
         """Read several vehicles at once; one error names how many failed."""

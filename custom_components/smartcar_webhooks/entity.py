@@ -11,8 +11,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.core import callback
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity, EntityDescription
+from homeassistant.helpers.entity_platform import async_get_current_platform
 
 from .const import DOMAIN
 from .smartcar import SIGNALS, Field, Presentation, Signal, Value
@@ -148,9 +150,23 @@ def async_add_vehicle_entities[DescriptionT: SmartcarEntityDescription](
 ) -> None:
     """Add a platform's entities for known vehicles, and as vehicles report more."""
     store = entry.runtime_data.store
+    hass = entry.runtime_data.hass
+    platform = async_get_current_platform().domain
     # vehicle id -> (the vehicle's state object, keys with an entity); a removed
     # vehicle that comes back is a new object and gets new entities.
     created: dict[str, tuple[VehicleState, set[str]]] = {}
+
+    def elsewhere(vehicle_id: str, key: str) -> str | None:
+        # The same car in another entry (another Smartcar application): its
+        # entity is that entry's; Home Assistant would refuse a second one.
+        registry = er.async_get(hass)
+        entity_id = registry.async_get_entity_id(
+            platform, DOMAIN, f"{vehicle_id}_{key}"
+        )
+        if entity_id is None or (known := registry.async_get(entity_id)) is None:
+            return None
+        other = known.config_entry_id
+        return None if other in (None, entry.entry_id) else other
 
     @callback
     def add(vehicle: VehicleState, changed: set[str]) -> None:
@@ -162,6 +178,10 @@ def async_add_vehicle_entities[DescriptionT: SmartcarEntityDescription](
             for description in descriptions
             if description.key not in known[1] and description.exists(vehicle)
         ]
+        others = {d.key: elsewhere(vehicle.vehicle_id, d.key) for d in new}
+        if other := next((o for o in others.values() if o is not None), None):
+            entry.runtime_data.async_report_duplicate(vehicle, other)
+            new = [d for d in new if others[d.key] is None]
         if new:
             known[1].update(description.key for description in new)
             async_add_entities(

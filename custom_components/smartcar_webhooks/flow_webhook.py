@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from typing import Self
 
-from aiohttp.hdrs import METH_POST
 from homeassistant.components import webhook
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.network import NoURLAvailableError
 from yarl import URL
 
-from . import pending
+from . import webhook_owner
 from .cloudhook import async_delete_cloudhook, async_get_cloudhook_url
-from .const import DEFAULT_TITLE, DOMAIN, LOGGER
+from .const import DEFAULT_TITLE, LOGGER
 from .smartcar import VerifyRequest, is_webhook_id
 from .webhook import VerificationWindow, async_create_handler
 
+__all__ = ["DEFAULT_TITLE", "CallbackUrlError", "FlowWebhook", "async_callback_url"]
 # VERIFY bodies are unsigned: an attacker may send many, so keep only a few ids.
 MAX_CANDIDATES = 3
 
@@ -50,7 +50,7 @@ class FlowWebhook:
     """The set-up flow's own webhook, until the entry it creates takes it over.
 
     Its handler answers VERIFY inside the flow's window and keeps signed
-    deliveries for the entry (`pending`). The Smartcar webhook ids that VERIFY
+    deliveries for the entry (`webhook_owner`, which owns the registration). The Smartcar webhook ids that VERIFY
     bodies name are remembered as candidates only: a VERIFY is unsigned, so
     an id in it is trusted once Smartcar's API accepted it, never before.
     """
@@ -70,15 +70,11 @@ class FlowWebhook:
         self.cloudhook = cloudhook
         self.window = VerificationWindow(self._on_verified)
         self.candidates: list[str] = []
-        webhook.async_register(
-            hass,
-            DOMAIN,
-            DEFAULT_TITLE,
-            webhook_id,
+        self._owner = webhook_owner.async_get(hass, webhook_id)
+        self._owner.attach(
             async_create_handler(
-                management_token, self.window, self._keep, lambda: None
-            ),
-            allowed_methods=[METH_POST],
+                management_token, self.window, self._async_keep, lambda: None
+            )
         )
         self._active = True
 
@@ -89,10 +85,9 @@ class FlowWebhook:
         url, cloudhook = await async_callback_url(hass, webhook_id)
         return cls(hass, management_token, webhook_id, url, cloudhook)
 
-    def _keep(self, delivery: pending.PendingDelivery) -> str:
+    async def _async_keep(self, delivery: webhook_owner.PendingDelivery) -> str:
         """Keep a signed delivery for the entry; the status word to answer."""
-        kept = pending.async_keep(self._hass, self.webhook_id, delivery)
-        return "ok" if kept else "duplicate"
+        return "ok" if self._owner.keep(delivery) else "duplicate"
 
     def _on_verified(self, request: VerifyRequest) -> None:
         candidate = request.webhook_id
@@ -108,14 +103,13 @@ class FlowWebhook:
         """The entry takes the webhook, the kept deliveries and the open window.
 
         The handler keeps answering (and keeping deliveries) until the entry's
-        runtime replaces it (`pending.async_pop`): no gap in which Smartcar's
-        first delivery after a subscription would get Home Assistant's 200
-        for an unknown webhook and be lost.
+        runtime attaches its own to the same registration: no gap in which
+        Smartcar's first delivery after a subscription would get Home
+        Assistant's 200 for an unknown webhook and be lost.
         """
         self._active = False
-        pending.async_hold(self._hass, self.webhook_id)
         if (until := self.window.closes_at) is not None:
-            pending.async_keep_verify_window(self._hass, self.webhook_id, until)
+            self._owner.keep_window(until)
 
     @callback
     def async_discard(self) -> None:
@@ -123,9 +117,8 @@ class FlowWebhook:
         if not self._active:
             return
         self._active = False
-        webhook.async_unregister(self._hass, self.webhook_id)
+        webhook_owner.async_release(self._hass, self.webhook_id)
         self.window.close()
-        pending.async_discard(self._hass, self.webhook_id)
         if self.cloudhook:
             LOGGER.debug("Deleting the cloudhook of an abandoned flow")
             self._hass.async_create_task(

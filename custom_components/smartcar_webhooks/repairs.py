@@ -72,7 +72,7 @@ class NewManagementTokenFlow(RepairsFlow):
             if (error := await async_change_token(self.hass, entry, token)) is None:
                 entry.runtime_data.window.open()
                 return await self.async_step_verify()
-            if error != "empty_token":
+            if error not in ("empty_token", "token_mismatch"):
                 return self.async_abort(reason=error)
             errors["base"] = error
         return self.async_show_form(

@@ -1,9 +1,11 @@
-"""What a loaded entry runs: its webhook, verification window and vehicle store.
+"""What a loaded entry runs: its webhook handler, verification window and store.
 
-One owner for the webhook's lifecycle (like withings' webhook manager): it
-registers the handler, receives parsed deliveries, learns Smartcar's webhook
-id from signed ones, starts reauth when Smartcar asks for it, passes vehicle
-events and battery levels on to device triggers, and stops all of it on unload.
+It attaches its handler to the webhook's one registration (`webhook_owner`)
+once the store is loaded, receives parsed deliveries (answered once they are
+on disk), learns Smartcar's webhook id from signed ones, starts reauth when
+Smartcar asks for it, passes vehicle events and battery levels on to device
+triggers, and on unload detaches (503 until loaded again) before the store's
+last write, after which the store writes nothing.
 """
 
 from __future__ import annotations
@@ -14,12 +16,7 @@ from datetime import datetime
 from functools import partial
 import re
 
-from aiohttp.hdrs import METH_POST
 from homeassistant.components import persistent_notification
-from homeassistant.components.webhook import (
-    async_register as webhook_register,
-    async_unregister as webhook_unregister,
-)
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant, callback
@@ -28,7 +25,7 @@ from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.translation import async_get_translations
 from homeassistant.util import dt as dt_util
 
-from . import pending
+from . import webhook_owner
 from .connect import ConnectSession, async_setup_token_upkeep, has_connect
 from .const import (
     BAD_SIGNATURE_LIMIT,
@@ -39,11 +36,14 @@ from .const import (
     DEFAULT_TITLE,
     DOMAIN,
     ISSUE_BAD_SIGNATURES,
+    ISSUE_DUPLICATE_VEHICLE,
+    ISSUE_STORAGE_DAMAGED,
+    ISSUE_STORAGE_RECOVERED,
     ISSUE_VERIFY_REFUSED,
     LOGGER,
 )
 from .control import SmartcarController
-from .device import async_update_vehicle_device
+from .device import async_update_vehicle_device, vehicle_name
 from .migrate import async_restored_state
 from .options import low_battery
 from .signals import signal_battery, signal_events
@@ -53,23 +53,53 @@ from .smartcar import (
     ErrorDelivery,
     ErrorState,
     Field,
+    InvalidDeliveryError,
     Mode,
     VehicleInfo,
     VerifyRequest,
     is_webhook_id,
+    parse_delivery,
+    verify_signature,
 )
 from .store import Outcome, VehicleStore
 from .vehicle import KEY_CHARGING_EVENT, KEY_INFO, VehicleState, concerns_us
-from .webhook import VerificationWindow, async_create_handler
+from .webhook import Handler, VerificationWindow, async_create_handler
 
 type Delivery = DataDelivery | ErrorDelivery | ChargingEvent
 
 STATUS_TEST = "test"
+# Smartcar's deliveries are a few KB; larger bodies are not kept to compare.
+MAX_FAILED_BODY_BYTES = 64 * 1024
+_HEX = frozenset("0123456789abcdefABCDEF")
+
+
+def looks_like_smartcar(body: bytes, signature: str) -> bool:
+    """Whether a refused request looks like one of Smartcar's own deliveries.
+
+    An HMAC-SHA256 in hex, over a body that parses as a Smartcar delivery:
+    what Smartcar sends after the token changed, not any noise at the URL.
+    """
+    if (
+        len(signature) != 64
+        or not _HEX.issuperset(signature)
+        or len(body) > MAX_FAILED_BODY_BYTES
+    ):
+        return False
+    try:
+        parse_delivery(body, received_at=dt_util.utcnow())
+    except InvalidDeliveryError:
+        return False
+    return True
 
 
 def bad_signatures_issue_id(entry: ConfigEntry) -> str:
     """The repair issue raised when deliveries keep failing the signature check."""
     return f"{ISSUE_BAD_SIGNATURES}_{entry.entry_id}"
+
+
+def storage_issue_id(entry: ConfigEntry) -> str:
+    """The repair issue raised when the entry's saved state was damaged."""
+    return f"{ISSUE_STORAGE_DAMAGED}_{entry.entry_id}"
 
 
 def verify_refused_issue_id(entry: ConfigEntry) -> str:
@@ -111,7 +141,12 @@ class SmartcarRuntime:
         self.controller = SmartcarController(hass, entry, self.store, self.connect)
         self.window = VerificationWindow(self._on_verified)
         self._test_notice: asyncio.Task[None] | None = None
-        self._bad_signatures: deque[datetime] = deque(maxlen=BAD_SIGNATURE_LIMIT)
+        self._handler: Handler | None = None
+        # Recent wrongly signed requests that look like Smartcar's deliveries:
+        # when, the body and its signature (a new token must verify one).
+        self._bad_signatures: deque[tuple[datetime, bytes, str]] = deque(
+            maxlen=BAD_SIGNATURE_LIMIT
+        )
 
     async def async_setup(self) -> None:
         """Load the store (migrating an older version's states) and known vehicles."""
@@ -119,6 +154,8 @@ class SmartcarRuntime:
         store.low_battery = partial(low_battery, entry)
         if not await store.async_load():
             store.async_restore(async_restored_state(self.hass, entry.entry_id))
+            store.async_save_soon()  # what was migrated is the state from now on
+        self._report_damage()
         # Registered before the platforms, so a device exists before its entities.
         entry.async_on_unload(store.async_listen(self._update_device, KEY_INFO))
         # Device triggers outlive a reload of the entry: they hear the dispatcher.
@@ -129,6 +166,55 @@ class SmartcarRuntime:
         for vehicle in self.store.vehicles.values():
             self._update_device(vehicle, {KEY_INFO})
         self.async_add_connect_vehicles()
+
+    @callback
+    def async_report_duplicate(
+        self, vehicle: VehicleState, other_entry_id: str
+    ) -> None:
+        """The car already has its entities in another entry: a repair, once."""
+        other = self.hass.config_entries.async_get_entry(other_entry_id)
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            f"{ISSUE_DUPLICATE_VEHICLE}_{self.entry.entry_id}_{vehicle.vehicle_id}",
+            is_fixable=False,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key=ISSUE_DUPLICATE_VEHICLE,
+            translation_placeholders={
+                "title": self.entry.title,
+                "other": other.title if other is not None else "-",
+                "vehicle": vehicle_name(vehicle.info),
+            },
+        )
+
+    @callback
+    def _report_damage(self) -> None:
+        """A repair naming what a damaged state file cost (nothing is retried)."""
+        store, issue_id = self.store, storage_issue_id(self.entry)
+        if not store.dropped and not store.recovered:
+            ir.async_delete_issue(self.hass, DOMAIN, issue_id)
+            return
+        LOGGER.warning(
+            "The saved state of %s was damaged: %s part(s) dropped%s",
+            self.entry.title,
+            store.dropped,
+            ", the last good copy used" if store.recovered else "",
+        )
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            issue_id,
+            is_fixable=False,
+            is_persistent=False,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key=ISSUE_STORAGE_RECOVERED
+            if store.recovered
+            else ISSUE_STORAGE_DAMAGED,
+            translation_placeholders={
+                "title": self.entry.title,
+                "dropped": str(store.dropped),
+            },
+        )
 
     @callback
     def async_add_connect_vehicles(self) -> None:
@@ -148,35 +234,34 @@ class SmartcarRuntime:
     def async_start(self) -> None:
         """Receive deliveries (those kept while the flow was open first)."""
         hass, entry = self.hass, self.entry
-        webhook_id = entry.data[CONF_WEBHOOK_ID]
-        # Popping ends the flow's handler; registering ours must come after.
-        for delivery in pending.async_pop(hass, webhook_id):
+        owner = webhook_owner.async_get(hass, entry.data[CONF_WEBHOOK_ID], entry.title)
+        for delivery in owner.take_kept():
             self.async_receive(delivery)
         # A window the flow left open stays open (Smartcar may verify again).
-        if (until := pending.async_pop_verify_window(hass, webhook_id)) is not None:
+        if (until := owner.take_window()) is not None:
             self.window.open(until)
-        webhook_register(
-            hass,
-            DOMAIN,
-            entry.title,
-            webhook_id,
-            async_create_handler(
-                entry.data[CONF_MANAGEMENT_TOKEN],
-                self.window,
-                self.async_receive,
-                self._on_verify_refused,
-                self._on_bad_signature,
-            ),
-            allowed_methods=[METH_POST],
+        self._handler = async_create_handler(
+            entry.data[CONF_MANAGEMENT_TOKEN],
+            self.window,
+            self.async_deliver,
+            self._on_verify_refused,
+            self._on_bad_signature,
         )
-        entry.async_on_unload(lambda: webhook_unregister(hass, webhook_id))
+        owner.attach(self._handler)
         async_setup_token_upkeep(hass, entry, self.connect)
         self.controller.async_start()
 
     async def async_stop(self) -> None:
-        """Unloading: close the window and write what is not saved yet."""
+        """Unloading: answer 503 from now on, then write what is not saved yet.
+
+        In that order: nothing gets into the store after its last write.
+        """
+        if (owners := self.hass.data.get(webhook_owner.DATA_WEBHOOKS)) and (
+            owner := owners.get(self.entry.data[CONF_WEBHOOK_ID])
+        ):
+            owner.detach(self._handler)
         self.window.close()
-        await self.store.async_flush()
+        await self.store.async_close()
 
     @callback
     def async_remove_vehicle(self, vehicle_id: str) -> None:
@@ -193,15 +278,28 @@ class SmartcarRuntime:
                 },
             )
 
+    async def async_deliver(self, delivery: Delivery) -> str:
+        """Apply a signed delivery from the webhook; its status once it is on disk.
+
+        Raises `NotKeptError` when it could not be written (answered 503).
+        """
+        status = self.async_receive(delivery)
+        if status != STATUS_TEST:
+            # Also for a duplicate: the original may still be on its way to disk.
+            await self.store.async_commit()
+        return status
+
     @callback
     def async_receive(self, delivery: Delivery) -> str:
         """Apply a signed delivery; the status word the webhook answers with."""
         if self._bad_signatures:
-            # A good signature: whatever failed before was not Smartcar.
+            # A good signature: whatever failed before was not Smartcar. An
+            # ignored repair stays ignored (a forger could raise it again).
             self._bad_signatures.clear()
-            ir.async_delete_issue(
-                self.hass, DOMAIN, bad_signatures_issue_id(self.entry)
-            )
+            issue_id = bad_signatures_issue_id(self.entry)
+            issue = ir.async_get(self.hass).async_get_issue(DOMAIN, issue_id)
+            if issue is not None and issue.dismissed_version is None:
+                ir.async_delete_issue(self.hass, DOMAIN, issue_id)
         if delivery.mode is Mode.TEST:
             # Made-up data from the Dashboard, possibly for a real vehicle id.
             self._notify_test_delivery()
@@ -316,12 +414,14 @@ class SmartcarRuntime:
         ir.async_delete_issue(self.hass, DOMAIN, verify_refused_issue_id(self.entry))
 
     @callback
-    def _on_bad_signature(self) -> None:
+    def _on_bad_signature(self, body: bytes, signature: str) -> None:
+        if not looks_like_smartcar(body, signature):
+            return  # anyone can send noise: it says nothing about the token
         now = dt_util.utcnow()
-        self._bad_signatures.append(now)
+        self._bad_signatures.append((now, body, signature))
         if (
             len(self._bad_signatures) == BAD_SIGNATURE_LIMIT
-            and now - self._bad_signatures[0] <= BAD_SIGNATURE_SPAN
+            and now - self._bad_signatures[0][0] <= BAD_SIGNATURE_SPAN
         ):
             ir.async_create_issue(
                 self.hass,
@@ -333,6 +433,14 @@ class SmartcarRuntime:
                 translation_placeholders={"title": self.entry.title},
                 data={"entry_id": self.entry.entry_id},
             )
+
+    def token_verifies_failures(self, token: str) -> bool | None:
+        """Whether `token` signs a recently refused delivery; None if none was."""
+        since = dt_util.utcnow() - BAD_SIGNATURE_SPAN
+        recent = [(b, s) for at, b, s in self._bad_signatures if at >= since]
+        if not recent:
+            return None
+        return any(verify_signature(token, body, sig) for body, sig in recent)
 
     @callback
     def _on_verify_refused(self) -> None:

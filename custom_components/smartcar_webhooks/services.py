@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from homeassistant.const import ATTR_CONFIG_ENTRY_ID, ATTR_DEVICE_ID
+from homeassistant.auth.permissions.const import POLICY_CONTROL
+from homeassistant.const import ATTR_CONFIG_ENTRY_ID, ATTR_DEVICE_ID, Platform
 from homeassistant.core import HomeAssistant, ServiceCall, callback
-from homeassistant.exceptions import ServiceValidationError
+from homeassistant.exceptions import ServiceValidationError, Unauthorized, UnknownUser
 from homeassistant.helpers import (
     config_validation as cv,
     device_registry as dr,
+    entity_registry as er,
     service,
 )
 import probatio
@@ -49,7 +51,35 @@ async def _async_request_update(call: ServiceCall) -> None:
     controller = entry.runtime_data.controller
     if not (controlled := [v for v in vehicle_ids if controller.controls(v)]):
         raise _invalid("not_connected")
+    await _async_check_permission(call, controlled)
     await controller.async_request_updates(controlled)
+
+
+async def _async_check_permission(call: ServiceCall, vehicle_ids: list[str]) -> None:
+    """A billed read: only for a user who may press the vehicles' update buttons.
+
+    As Home Assistant checks its entity services: no user (an automation) or an
+    admin may; anyone else needs control of each vehicle's button entity.
+    """
+    if (user_id := call.context.user_id) is None:
+        return
+    if (user := await call.hass.auth.async_get_user(user_id)) is None:
+        raise UnknownUser(context=call.context, permission=POLICY_CONTROL)
+    if user.is_admin:
+        return
+    from .button import KEY_REQUEST_UPDATE  # noqa: PLC0415 - the platform imports us
+
+    registry = er.async_get(call.hass)
+    for vehicle_id in vehicle_ids:
+        entity_id = registry.async_get_entity_id(
+            Platform.BUTTON, DOMAIN, f"{vehicle_id}_{KEY_REQUEST_UPDATE}"
+        )
+        if entity_id is None or not user.permissions.check_entity(
+            entity_id, POLICY_CONTROL
+        ):
+            raise Unauthorized(
+                context=call.context, entity_id=entity_id, permission=POLICY_CONTROL
+            )
 
 
 @callback

@@ -21,6 +21,13 @@ from .smartcar import (
     value_from_json,
     value_to_json,
 )
+from .smartcar.text import (
+    MAX_DESCRIPTION_LENGTH,
+    MAX_NAME_LENGTH,
+    clean_code,
+    clean_id,
+    clean_text,
+)
 from .vehicle import FieldState, Removed, VehicleState
 
 type Json = dict[str, Any]
@@ -39,9 +46,21 @@ def _parse_time(raw: Any) -> datetime | None:
     return parsed
 
 
-def _text(raw: Any) -> str | None:
-    if raw is None or isinstance(raw, str):
-        return raw
+def _text(raw: Any, max_length: int = MAX_NAME_LENGTH) -> str | None:
+    """Display text from the file, cleaned exactly as text from a delivery."""
+    if raw is None:
+        return None
+    if isinstance(raw, str):
+        return clean_text(raw, max_length)
+    raise TypeError("not text")
+
+
+def _code(raw: Any) -> str | None:
+    """An error type, code or resolution from the file: a clean code, or None."""
+    if raw is None:
+        return None
+    if isinstance(raw, str):
+        return clean_code(raw)
     raise TypeError("not text")
 
 
@@ -63,7 +82,7 @@ def _decode_field(key: Field, raw: Json) -> FieldState:
         value=value,
         recorded_at=_parse_time(raw["recorded_at"]),
         good_at=_parse_time(raw["good_at"]),
-        error=None if error is None else FieldError(*(_text(part) for part in error)),  # type: ignore[arg-type]
+        error=None if error is None else FieldError(*(_code(part) for part in error)),  # type: ignore[arg-type]
         error_at=_parse_time(raw["error_at"]),
     )
 
@@ -81,16 +100,16 @@ def _encode_error(error: VehicleError, at: datetime | None) -> Json:
 
 
 def _decode_error(raw: Json) -> tuple[VehicleError, datetime | None]:
-    error_type = _text(raw["type"])
+    error_type = _code(raw["type"])
     if error_type is None:
         raise TypeError("error without type")
     error = VehicleError(
         type=error_type,
-        code=_text(raw["code"]),
-        description=_text(raw["description"]),
-        resolution=_text(raw["resolution"]),
+        code=_code(raw["code"]),
+        description=_text(raw["description"], MAX_DESCRIPTION_LENGTH),
+        resolution=_code(raw["resolution"]),
         state=ErrorState(raw["state"]),
-        signals=tuple(s for s in raw["signals"] if isinstance(s, str)),
+        signals=tuple(s for s in raw["signals"] if clean_code(s) is not None),
     )
     return error, _parse_time(raw["at"])
 
@@ -122,6 +141,9 @@ def encode_vehicle(vehicle: VehicleState) -> Json:
 
 def decode_vehicle(vehicle_id: str, raw: Any) -> VehicleState | None:
     """One vehicle from its JSON form; None (logged) when it is unusable."""
+    if clean_id(vehicle_id) is None:
+        LOGGER.warning("Skipped a stored vehicle that could not be read")
+        return None
     try:
         year = raw["year"]
         vehicle = VehicleState(
@@ -139,7 +161,7 @@ def decode_vehicle(vehicle_id: str, raw: Any) -> VehicleState | None:
         for error_raw in raw["errors"]:
             error, at = _decode_error(error_raw)
             vehicle.errors[(error.type, error.code)] = (error, at)
-        vehicle.recent.extend(i for i in raw["recent"] if isinstance(i, str))
+        vehicle.recent.extend(i for i in raw["recent"] if clean_id(i) is not None)
         vehicle.last_update = _parse_time(raw["last_update"])
         vehicle.last_delivery = _parse_time(raw["last_delivery"])
         vehicle.newest_sent = _parse_time(raw["newest_sent"])
@@ -167,11 +189,13 @@ def encode_removed(removed: Removed) -> Json:
     }
 
 
-def decode_removed(raw: Any) -> Removed | None:
+def decode_removed(vehicle_id: Any, raw: Any) -> Removed | None:
     """A removed vehicle's marks; None when unusable."""
+    if clean_id(vehicle_id) is None:
+        return None
     try:
         return Removed(
-            frozenset(i for i in raw["recent"] if isinstance(i, str)),
+            frozenset(i for i in raw["recent"] if clean_id(i) is not None),
             _parse_time(raw["newest_sent"]),
             _parse_time(raw["last_update"]),
             _parse_time(raw["last_event_at"]),

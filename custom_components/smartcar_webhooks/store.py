@@ -5,16 +5,30 @@ replays change nothing. Entities only read this state; listeners hear which
 keys changed, so only the entities whose value changed write their state.
 While listeners hear of a delivery, `VehicleState.events` holds the events it
 made (and `battery_change` the battery level's); afterwards they are empty.
+
+Durable by group commit: every change starts a write at once unless one is
+in flight; what changes meanwhile goes into the next write. `async_commit`
+returns once everything merged so far is on disk (the webhook answers 200
+only then), and listeners hear of a change only once it is on disk, so an
+automation never runs for a delivery that a power cut could make Smartcar
+send again. A closed store (the entry unloaded) changes and writes nothing.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
+from contextlib import suppress
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+import os
+from pathlib import Path
+import tempfile
 from typing import Any
 
-from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.core import CALLBACK_TYPE, CoreState, HomeAssistant, callback
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.storage import Store
 
 from .const import DEFAULT_LOW_BATTERY, DOMAIN, LOGGER
@@ -40,11 +54,72 @@ from .vehicle import (
 )
 
 STORAGE_VERSION = 1
-SAVE_DELAY = 10  # seconds: a steady stream of deliveries costs a few writes a minute
 # A real account has a handful of vehicles; one delivery may not add more.
 MAX_NEW_VEHICLES = 100
 
 type Listener = Callable[[VehicleState, set[str]], None]
+
+
+class NotKeptError(Exception):
+    """A change could not be written (or the store is closed): do not answer 2xx."""
+
+
+@dataclass(slots=True)
+class _Note:
+    """What listeners hear of one merge, once it is on disk."""
+
+    vehicle: VehicleState
+    changed: set[str]
+    events: tuple[VehicleEvent, ...]
+    battery_change: tuple[float, float] | None
+
+
+def _temp_prefix(path: str) -> str:
+    return f".{os.path.basename(path)}."
+
+
+def remove_leftovers(path: str) -> None:
+    """Delete the temporary files of writes a power cut interrupted."""
+    for leftover in Path(path).parent.glob(f"{_temp_prefix(path)}*"):
+        leftover.unlink(missing_ok=True)
+
+
+def write_file(path: str, data: bytes | str) -> None:
+    """Write all or nothing, and make it survive a power cut (fsync, then rename).
+
+    Private (0600), like Home Assistant's own private storage files.
+    """
+    directory = os.path.dirname(path)
+    os.makedirs(directory, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=_temp_prefix(path))
+    try:
+        with os.fdopen(fd, "wb") as file:
+            file.write(data.encode() if isinstance(data, str) else data)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    dir_fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+class _WriteFailedError(Exception):
+    """Raised out of `Store.async_save`, which logs and swallows its own errors."""
+
+
+class DurableStore(Store[dict[str, Any]]):
+    """Home Assistant's `Store`, whose writes are fsynced and raise on failure."""
+
+    def _write_prepared_data(self, mode: str, json_data: str | bytes) -> None:
+        try:
+            write_file(self.path, json_data)
+        except OSError as err:
+            raise _WriteFailedError(str(err)) from err
 
 
 class Outcome(StrEnum):
@@ -83,8 +158,16 @@ class VehicleStore:
 
     def __init__(self, hass: HomeAssistant, entry_id: str) -> None:
         """Start empty; `async_load` reads what an earlier run saved."""
-        self._store: Store[dict[str, Any]] = Store(
-            hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}", private=True
+        self._hass = hass
+        # Serialised in the executor, off the event loop: a 200-car file is
+        # about 1 MB of JSON. Safe, as `_data` hands over a snapshot whose
+        # vehicle dicts are replaced, never changed, when a vehicle changes.
+        self._store = DurableStore(
+            hass,
+            STORAGE_VERSION,
+            f"{DOMAIN}.{entry_id}",
+            private=True,
+            serialize_in_event_loop=False,
         )
         self.vehicles: dict[str, VehicleState] = {}
         # Battery % below which a `low_battery` event fires (the entry's option,
@@ -92,29 +175,101 @@ class VehicleStore:
         self.low_battery: Callable[[], float] = lambda: DEFAULT_LOW_BATTERY
         self._removed: dict[str, Removed] = {}
         self._listeners: dict[tuple[str | None, str], list[Listener]] = {}
-        self._save_pending = False
+        # Group commit: changes made (generation) and on disk (written).
+        self._generation = 0
+        self._written = 0
+        self._notes: list[_Note] = []
+        self._waiters: list[tuple[int, asyncio.Future[None]]] = []
+        self._writer: asyncio.Task[None] | None = None
+        self._write_failed = False
+        self._closed = False
+        # Each vehicle's JSON form, encoded again only when it changed.
+        self._encoded: dict[str, dict[str, Any]] = {}
+        self.writes = 0  # files written (scripts/bench counts them)
+        # The last state that loaded whole, to recover from a damaged file.
+        self._last_good: Store[dict[str, Any]] = DurableStore(
+            hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}.last_good", private=True
+        )
+        self.dropped = 0  # stored vehicles (or a whole file) that could not be read
+        self.recovered = False  # whether the last good copy was used
 
     async def async_load(self) -> bool:
-        """Load the saved state; False when there was none (a first start)."""
-        if (data := await self._store.async_load()) is None:
-            return False
-        self.async_restore(data)
+        """Load the saved state; False when there was none (a first start).
+
+        What cannot be read is dropped and counted (`dropped`); a file that
+        cannot be read at all, or is gone, is replaced by the last good copy
+        (`recovered`), which every load that dropped nothing renews.
+        """
+        with suppress(OSError):
+            await self._hass.async_add_executor_job(remove_leftovers, self._store.path)
+        data = await self._async_read(self._store)
+        if data is not None and not self.dropped:
+            # The copy is of what was taken in (clean), not of the raw file.
+            with suppress(_WriteFailedError):
+                await self._last_good.async_save(self._data())
+            return True
+        # Damaged or gone: what is readable stays, the last good copy fills in.
+        vehicles, removed, dropped = (
+            dict(self.vehicles),
+            dict(self._removed),
+            self.dropped,
+        )
+        self.vehicles.clear()
+        self._removed.clear()
+        good = await self._async_read(self._last_good)
+        self.dropped = dropped
+        if good is None:
+            self.vehicles, self._removed = vehicles, removed
+            return data is not None
+        self.recovered = True
+        self.vehicles.update(vehicles)
+        self._removed.update(removed)
+        self.async_save_soon()
         return True
 
+    async def _async_read(self, store: Store[dict[str, Any]]) -> dict[str, Any] | None:
+        """One file's state, taken in; None when there is none or it is unreadable."""
+        try:
+            data = await store.async_load()
+        except HomeAssistantError, KeyError, TypeError, ValueError, AttributeError:
+            # Valid JSON of the wrong shape makes Store itself fail.
+            self.dropped = max(self.dropped, 1)
+            return None
+        if data is None:
+            return None
+        if not isinstance(data, dict) or not self.async_restore(data):
+            self.dropped = max(self.dropped, 1)
+            return None
+        return data
+
     @callback
-    def async_restore(self, data: dict[str, Any]) -> None:
-        """Take saved (or migrated) state; unusable parts are skipped."""
-        for vehicle_id, raw in data.get("vehicles", {}).items():
+    def async_restore(self, data: dict[str, Any]) -> bool:
+        """Take saved (or migrated) state; unusable parts are dropped and counted.
+
+        False when nothing of it is usable (not the shape this version writes).
+        """
+        vehicles, removed = data.get("vehicles", {}), data.get("removed", {})
+        if not isinstance(vehicles, dict) or not isinstance(removed, dict):
+            return False
+        for vehicle_id, raw in vehicles.items():
             if (vehicle := decode_vehicle(vehicle_id, raw)) is not None:
                 self.vehicles[vehicle_id] = vehicle
-        for vehicle_id, raw in data.get("removed", {}).items():
-            if (removed := decode_removed(raw)) is not None:
-                self._removed[vehicle_id] = removed
+            else:
+                self.dropped += 1
+        for vehicle_id, raw in removed.items():
+            if (marks := decode_removed(vehicle_id, raw)) is not None:
+                self._removed[vehicle_id] = marks
+        return True
 
     def _data(self) -> dict[str, Any]:
+        encoded = self._encoded
+        for vehicle_id in encoded.keys() - self.vehicles.keys():
+            del encoded[vehicle_id]
         return {
             "vehicles": {
-                vehicle_id: encode_vehicle(vehicle)
+                vehicle_id: encoded[vehicle_id]
+                if vehicle_id in encoded
+                else encoded.setdefault(vehicle_id, encode_vehicle(vehicle))
                 for vehicle_id, vehicle in self.vehicles.items()
             },
             "removed": {
@@ -124,28 +279,117 @@ class VehicleStore:
         }
 
     @callback
-    def async_save_soon(self) -> None:
-        """Save within SAVE_DELAY (and at the latest when Home Assistant stops).
+    def async_save_soon(self, vehicle_id: str | None = None) -> None:
+        """Write the change now, or with the next write when one is in flight.
 
-        Asked once per delay: asking again would push the write back, and a
-        steady stream of deliveries would then never be saved until it paused.
+        `vehicle_id` names the vehicle whose JSON form must be made again.
         """
-        if not self._save_pending:
-            self._save_pending = True
-            self._store.async_delay_save(self._data_to_save, SAVE_DELAY)
+        if self._closed:
+            return
+        if vehicle_id is not None:
+            self._encoded.pop(vehicle_id, None)
+        self._generation += 1
+        self._start_writer()
 
-    def _data_to_save(self) -> dict[str, Any]:
-        self._save_pending = False
-        return self._data()
+    @callback
+    def _start_writer(self) -> None:
+        if self._writer is None:
+            self._writer = self._hass.async_create_task(
+                self._async_write(), f"{DOMAIN} store write", eager_start=False
+            )
+
+    async def _async_write(self) -> None:
+        try:
+            while self._written < self._generation and not self._closed:
+                generation, notes = self._generation, self._notes
+                self._notes = []
+                try:
+                    await self._store.async_save(self._data())
+                except _WriteFailedError as err:
+                    self._notes = notes + self._notes
+                    if not self._write_failed:
+                        self._write_failed = True
+                        LOGGER.warning("Could not save the vehicles' state: %s", err)
+                    self._wake(NotKeptError(str(err)))
+                    return
+                self.writes += 1
+                self._write_failed = False
+                for note in notes:
+                    self._deliver(note)
+                if self._hass.state is not CoreState.running:
+                    # Stopping: Store keeps it for its final write, which a
+                    # power cut may prevent. Not a promise to answer 2xx for.
+                    self._wake(NotKeptError("stopping"))
+                    return
+                self._written = generation
+                self._wake()
+        finally:
+            self._writer = None
+            if self._closed:
+                self._wake(NotKeptError("closed"))
+
+    @callback
+    def _wake(self, error: Exception | None = None) -> None:
+        waiting, self._waiters = self._waiters, []
+        for target, future in waiting:
+            if future.done():
+                continue
+            if target <= self._written:
+                future.set_result(None)
+            elif error is not None:
+                future.set_exception(error)
+            else:
+                self._waiters.append((target, future))
+
+    async def async_commit(self) -> None:
+        """Return once every change so far is on disk; else `NotKeptError`.
+
+        Also refused while Home Assistant stops: its last write may never come.
+        """
+        if self._closed or self._hass.state in (
+            CoreState.stopping,
+            CoreState.final_write,
+            CoreState.stopped,
+        ):
+            raise NotKeptError("not running")
+        target = self._generation
+        if target <= self._written:
+            return
+        # After a failed write nothing runs: try again for this delivery.
+        self._start_writer()
+        future: asyncio.Future[None] = self._hass.loop.create_future()
+        self._waiters.append((target, future))
+        await future
 
     async def async_flush(self) -> None:
-        """Write a pending save now (before an unload)."""
-        self._save_pending = False
-        await self._store.async_save(self._data())
+        """Write what is not on disk yet (before an unload)."""
+        if self._generation > self._written:
+            await self.async_commit()
+
+    async def async_close(self) -> None:
+        """Write what is pending, then change and write nothing any more."""
+        try:
+            await self.async_flush()
+        except NotKeptError:
+            LOGGER.warning("The vehicles' last changes could not be saved")
+        else:
+            # What was just written whole is the copy to recover from.
+            with suppress(_WriteFailedError):
+                await self._last_good.async_save(self._data())
+        self._closed = True
+        self._wake(NotKeptError("closed"))
+
+    @property
+    def closed(self) -> bool:
+        """Whether the store was closed (its entry unloaded)."""
+        return self._closed
 
     async def async_remove(self) -> None:
-        """Delete the saved state (the entry is being removed)."""
+        """Delete the saved state (the entry is being removed); write nothing more."""
+        self._closed = True
+        self._wake(NotKeptError("closed"))
         await self._store.async_remove()
+        await self._last_good.async_remove()
 
     @callback
     def async_listen(
@@ -158,6 +402,17 @@ class VehicleStore:
 
     @callback
     def _notify(self, vehicle: VehicleState, changed: set[str]) -> None:
+        """Tell listeners of a merge once the write that holds it is done."""
+        self._notes.append(
+            _Note(vehicle, changed, vehicle.events, vehicle.battery_change)
+        )
+        vehicle.events, vehicle.battery_change = (), None
+        self.async_save_soon(vehicle.vehicle_id)
+
+    @callback
+    def _deliver(self, note: _Note) -> None:
+        vehicle, changed = note.vehicle, note.changed
+        vehicle.events, vehicle.battery_change = note.events, note.battery_change
         # Devices first, then new entities, then the entities that changed. An
         # entity added meanwhile does not hear this delivery: it was made from it.
         listeners = [
@@ -176,9 +431,12 @@ class VehicleStore:
         """Know a vehicle before its first delivery (subscribed through Connect)."""
         self._removed.pop(info.vehicle_id, None)
         if info.vehicle_id not in self.vehicles:
-            self.vehicles[info.vehicle_id] = VehicleState(info.vehicle_id, info)
-            self._notify(self.vehicles[info.vehicle_id], {KEY_INFO, KEY_NEW})
-            self.async_save_soon()
+            vehicle = self.vehicles[info.vehicle_id] = VehicleState(
+                info.vehicle_id, info
+            )
+            # Known from the entry's data: its device and entities at once.
+            self._deliver(_Note(vehicle, {KEY_INFO, KEY_NEW}, (), None))
+            self.async_save_soon(info.vehicle_id)
 
     @callback
     def async_remove_vehicle(self, vehicle_id: str) -> None:
@@ -191,7 +449,7 @@ class VehicleStore:
             vehicle.last_update,
             vehicle.last_event[1] if vehicle.last_event else None,
         )
-        self.async_save_soon()
+        self.async_save_soon(vehicle_id)
 
     def _vehicle(
         self, info: VehicleInfo, proves_new: Callable[[Removed], bool]
@@ -229,7 +487,12 @@ class VehicleStore:
     def async_apply(
         self, delivery: DataDelivery | ErrorDelivery | ChargingEvent
     ) -> Outcome:
-        """Merge a parsed delivery and notify; the outcome of its best part."""
+        """Merge a parsed delivery; the outcome of its best part.
+
+        Listeners hear of it once it is written; `async_commit` waits for that.
+        """
+        if self._closed:
+            raise NotKeptError("closed")
         if isinstance(delivery, DataDelivery):
             outcomes = self._apply_data(delivery)
         elif isinstance(delivery, ErrorDelivery):
@@ -237,7 +500,6 @@ class VehicleStore:
         else:
             outcomes = [self._apply_charging_event(delivery)]
         if Outcome.APPLIED in outcomes:
-            self.async_save_soon()
             return Outcome.APPLIED
         return Outcome.DUPLICATE if Outcome.DUPLICATE in outcomes else Outcome.STALE
 

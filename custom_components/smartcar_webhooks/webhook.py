@@ -5,7 +5,8 @@ body over 1 MiB -> 413; a body that cannot be read -> 400 (415 and this 400
 end the connection); no `SC-Signature` -> only a VERIFY may be answered, and
 only inside a verification window (else 403), anything else 401; bad
 signature -> 401; signed but unparseable -> 400; otherwise 200 with what
-became of it (applied, a duplicate, a stale replay, a test delivery). The
+became of it (applied, a duplicate, a stale replay, a test delivery) once it
+is on disk, or 503 (Smartcar retries) when it could not be kept. The
 handler never touches the network and never lets an exception escape.
 """
 
@@ -36,14 +37,18 @@ from .smartcar import (
     parse_unsigned_verify,
     verify_signature,
 )
+from .store import NotKeptError
 
 SIGNATURE_HEADER = "SC-Signature"
 MAX_CHALLENGE_LENGTH = 1024
 MAX_UNSIGNED_BYTES = 16 * 1024
 
 type Handler = Callable[[HomeAssistant, str, web.Request], Awaitable[web.Response]]
-# Applies a signed delivery; returns the status word to answer with.
-type DeliveryReceiver = Callable[[DataDelivery | ErrorDelivery | ChargingEvent], str]
+# Applies a signed delivery; returns the status word to answer with once it is
+# kept (on disk), or raises `NotKeptError` (answered 503, which Smartcar retries).
+type DeliveryReceiver = Callable[
+    [DataDelivery | ErrorDelivery | ChargingEvent], Awaitable[str]
+]
 
 
 class VerificationWindow:
@@ -194,12 +199,13 @@ def async_create_handler(
     window: VerificationWindow,
     receive: DeliveryReceiver,
     on_verify_refused: Callable[[], None],
-    on_bad_signature: Callable[[], None] = lambda: None,
+    on_bad_signature: Callable[[bytes, str], None] = lambda _body, _signature: None,
 ) -> Handler:
     """Build the webhook handler for one management token.
 
-    `on_bad_signature` hears of every request whose `SC-Signature` is wrong:
-    many of them and no good delivery usually mean the token was changed.
+    `on_bad_signature` hears of every request whose `SC-Signature` is wrong,
+    with its body and signature: many of them and no good delivery usually
+    mean the token was changed.
     """
 
     def answer_verify(request: VerifyRequest) -> web.Response:
@@ -254,7 +260,7 @@ def async_create_handler(
             return unsigned(body)
         if not verify_signature(management_token, body, signature):
             LOGGER.debug("Rejected a webhook request with a wrong signature")
-            on_bad_signature()
+            on_bad_signature(body, signature)
             return _json(HTTPStatus.UNAUTHORIZED, {"error": "bad signature"})
 
         try:
@@ -264,6 +270,11 @@ def async_create_handler(
             return _json(HTTPStatus.BAD_REQUEST, {"error": str(err)})
         if isinstance(delivery, VerifyRequest):
             return answer_verify(delivery)
-        return _json(HTTPStatus.OK, {"status": receive(delivery)})
+        try:
+            status = await receive(delivery)
+        except NotKeptError:
+            LOGGER.debug("A signed delivery could not be kept; answered 503")
+            return _json(HTTPStatus.SERVICE_UNAVAILABLE, {"error": "not kept"})
+        return _json(HTTPStatus.OK, {"status": status})
 
     return handle

@@ -194,3 +194,84 @@ async def test_fix_of_an_unloaded_entry_aborts(
     )
 
     assert aborted["reason"] == "entry_not_loaded"
+
+
+# --- issue 19.5 ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "signature"),
+    [
+        (b"not json", "0" * 64),
+        (b'{"hello": "world"}', "f" * 64),
+        (json.dumps(load_fixture("v4_vehicle_state.json")).encode(), "anything"),
+        (json.dumps(load_fixture("v4_vehicle_state.json")).encode(), "z" * 64),
+    ],
+    ids=["not-json", "not-smartcar", "not-an-hmac", "not-hex"],
+)
+async def test_noise_with_any_signature_raises_no_repair(
+    hass: HomeAssistant,
+    setup_entry: MockConfigEntry,
+    post_delivery: PostDelivery,
+    body: bytes,
+    signature: str,
+) -> None:
+    """Anyone knowing the URL could raise it with 5 requests."""
+    for _ in range(BAD_SIGNATURE_LIMIT * 2):
+        response = await post_delivery(body, signature=signature)
+        assert response.status == HTTPStatus.UNAUTHORIZED
+
+    assert _issue(hass, setup_entry) is None
+
+
+async def test_fix_with_a_token_that_does_not_verify_the_failures_is_refused(
+    hass: HomeAssistant,
+    setup_entry: MockConfigEntry,
+    post_delivery: PostDelivery,
+    hass_client: ClientSessionGenerator,
+) -> None:
+    """A homeowner typing the wrong value must not break a working set-up."""
+    await _send_rotated(post_delivery, BAD_SIGNATURE_LIMIT)
+    issue = _issue(hass, setup_entry)
+    assert issue is not None
+    before = dict(setup_entry.data)
+
+    _form, again = await _fix(
+        hass, hass_client, issue.issue_id, {CONF_MANAGEMENT_TOKEN: "a-wrong-token"}
+    )
+
+    assert again["type"] == "form"
+    assert again["errors"] == {"base": "token_mismatch"}
+    assert setup_entry.data == before
+
+
+async def test_reconfigure_with_a_token_that_does_not_verify_the_failures_aborts(
+    hass: HomeAssistant, setup_entry: MockConfigEntry, post_delivery: PostDelivery
+) -> None:
+    await _send_rotated(post_delivery, 2)
+    before = dict(setup_entry.data)
+
+    result = await setup_entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_MANAGEMENT_TOKEN: "a-wrong-token"}
+    )
+
+    assert result["type"] == "abort"
+    assert result["reason"] == "token_mismatch"
+    assert setup_entry.data == before
+
+
+async def test_ignored_repair_stays_ignored_after_a_good_delivery(
+    hass: HomeAssistant, setup_entry: MockConfigEntry, post_delivery: PostDelivery
+) -> None:
+    await _send_rotated(post_delivery, BAD_SIGNATURE_LIMIT)
+    issue = _issue(hass, setup_entry)
+    assert issue is not None
+    ir.async_ignore_issue(hass, DOMAIN, issue.issue_id, True)
+
+    await post_delivery(load_fixture("v4_vehicle_state.json"))
+    await _send_rotated(post_delivery, BAD_SIGNATURE_LIMIT, start=200)
+
+    issue = _issue(hass, setup_entry)
+    assert issue is not None
+    assert issue.dismissed_version is not None

@@ -5,6 +5,7 @@ Smartcar is mocked with `aioclient_mock`; the car reports through the webhook.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 from unittest.mock import patch
@@ -24,9 +25,13 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, UnknownImplementationError
 from homeassistant.helpers import entity_registry as er
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
 
+from custom_components.smartcar_webhooks import number
 from custom_components.smartcar_webhooks.const import CONF_SCOPES, DOMAIN, OAUTH2_TOKEN
 from custom_components.smartcar_webhooks.diagnostics import (
     async_get_config_entry_diagnostics,
@@ -59,6 +64,12 @@ async def credentials(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> No
     """Credentials added, and the clock an hour after the car's first report."""
     freezer.move_to(START + timedelta(hours=1))
     await add_credentials(hass)
+
+
+@pytest.fixture(autouse=True)
+def settle_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A charge limit is sent without waiting (the settling has its own test)."""
+    monkeypatch.setattr(number, "SETTLE_SECONDS", 0)
 
 
 @pytest.fixture
@@ -315,6 +326,38 @@ async def test_car_contradicting_the_command_is_followed(
 
     assert hass.states.get(SWITCH).state == STATE_ON
     assert not assumed(hass, SWITCH)
+
+
+@pytest.mark.usefixtures("entry")
+async def test_arrow_key_steps_send_one_command_when_the_value_settles(
+    hass: HomeAssistant,
+    aioclient_mock: AiohttpClientMocker,
+    freezer: FrozenDateTimeFactory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Issue 19.6: 80 -> 75 % with the arrow keys sent five commands."""
+    monkeypatch.setattr(number, "SETTLE_SECONDS", 1.5)
+    aioclient_mock.post(f"{KIA_API}/charge/limit", json=SUCCESS)
+    steps = []
+    for value in (79, 78, 77, 76, 75):
+        steps.append(
+            hass.async_create_task(
+                call(hass, "number", "set_value", NUMBER, value=value)
+            )
+        )
+        freezer.tick(timedelta(seconds=0.3))
+        async_fire_time_changed(hass)
+    freezer.tick(timedelta(seconds=2))
+    async_fire_time_changed(hass)
+    await asyncio.gather(*steps)
+
+    sent = [
+        data
+        for method, url, data, _headers in aioclient_mock.mock_calls
+        if method.upper() == "POST" and url.path.endswith("/charge/limit")
+    ]
+    assert sent == [{"limit": 0.75}]
+    assert hass.states.get(NUMBER).state == "75.0"
 
 
 @pytest.mark.usefixtures("entry")
@@ -691,3 +734,20 @@ async def test_a_control_whose_latest_reading_is_an_error_is_unavailable(
 
     assert hass.states.get(LOCK).state == STATE_UNAVAILABLE
     assert hass.states.get(SWITCH).state == STATE_ON
+
+
+@pytest.mark.usefixtures("entry")
+async def test_a_value_still_settling_when_the_entry_unloads_sends_nothing(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    aioclient_mock: AiohttpClientMocker,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(number, "SETTLE_SECONDS", 1.5)
+    aioclient_mock.post(f"{KIA_API}/charge/limit", json=SUCCESS)
+    step = hass.async_create_task(call(hass, "number", "set_value", NUMBER, value=60))
+
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    await step
+
+    assert not [c for c in aioclient_mock.mock_calls if "/charge/limit" in str(c[1])]

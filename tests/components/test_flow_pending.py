@@ -27,7 +27,7 @@ import pytest
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.smartcar_webhooks import pending
+from custom_components.smartcar_webhooks import webhook_owner
 from custom_components.smartcar_webhooks.const import (
     CONF_VEHICLES,
     DOMAIN,
@@ -53,6 +53,18 @@ from tests.components.flow_translations import check_flow_translations
 from tests.conftest import load_fixture
 
 
+def take_kept(hass: HomeAssistant, webhook_id: str) -> list[Any]:
+    """What the webhook's owner keeps for the entry (nothing without an owner)."""
+    owner = hass.data.get(webhook_owner.DATA_WEBHOOKS, {}).get(webhook_id)
+    return [] if owner is None else owner.take_kept()
+
+
+def take_window(hass: HomeAssistant, webhook_id: str) -> Any:
+    """The rest of the flow's window the owner keeps for the entry."""
+    owner = hass.data.get(webhook_owner.DATA_WEBHOOKS, {}).get(webhook_id)
+    return None if owner is None else owner.take_window()
+
+
 @pytest.fixture(autouse=True)
 def translations(hass: HomeAssistant) -> None:
     """Every flow result of these tests is translated."""
@@ -73,7 +85,7 @@ async def client(hass_client_no_auth: ClientSessionGenerator) -> Client:
 
 @pytest.fixture
 def entry_setup_mocked() -> Generator[None]:
-    """The entry is created but not set up: what the flow left stays in `pending`."""
+    """The entry is created but not set up: what the flow left stays with the webhook's owner."""
     with (
         patch(
             "custom_components.smartcar_webhooks.async_setup_entry", return_value=True
@@ -95,7 +107,7 @@ def battery_delivery(event_id: str, percent: float = 67) -> dict[str, Any]:
     return body
 
 
-def event_id(delivery: pending.PendingDelivery) -> str:
+def event_id(delivery: webhook_owner.PendingDelivery) -> str:
     """The event id of a kept 4.0 VEHICLE_STATE."""
     assert isinstance(delivery, DataDelivery)
     return delivery.vehicles[0].delivery_id
@@ -180,14 +192,14 @@ async def test_kept_deliveries_wait_for_the_entry_in_order(
     await answer_verify(hass, client, webhook_id)
     await finish_webhook_only(hass, result["flow_id"])
 
-    kept = pending.async_pop(hass, webhook_id)
+    kept = take_kept(hass, webhook_id)
 
     assert [event_id(delivery) for delivery in kept] == [
         "event-0",
         "event-1",
         "event-2",
     ]
-    assert pending.async_pop(hass, webhook_id) == []
+    assert take_kept(hass, webhook_id) == []
 
 
 @pytest.mark.usefixtures("entry_setup_mocked")
@@ -204,7 +216,7 @@ async def test_repeated_delivery_is_answered_duplicate_and_kept_once(
     assert again == {"status": "duplicate"}
     await answer_verify(hass, client, webhook_id)
     await finish_webhook_only(hass, result["flow_id"])
-    assert len(pending.async_pop(hass, webhook_id)) == 1
+    assert len(take_kept(hass, webhook_id)) == 1
 
 
 @pytest.mark.usefixtures("entry_setup_mocked")
@@ -227,7 +239,7 @@ async def test_unsigned_delivery_during_the_flow_is_refused_and_not_kept(
     assert forged.status == HTTPStatus.UNAUTHORIZED
     await answer_verify(hass, client, webhook_id)
     await finish_webhook_only(hass, result["flow_id"])
-    assert pending.async_pop(hass, webhook_id) == []
+    assert take_kept(hass, webhook_id) == []
 
 
 async def test_abandoned_flow_drops_what_it_kept(
@@ -240,8 +252,8 @@ async def test_abandoned_flow_drops_what_it_kept(
 
     hass.config_entries.flow.async_abort(result["flow_id"])
 
-    assert pending.async_pop(hass, webhook_id) == []
-    assert pending.async_pop_verify_window(hass, webhook_id) is None
+    assert take_kept(hass, webhook_id) == []
+    assert take_window(hass, webhook_id) is None
 
 
 @pytest.mark.usefixtures("entry_setup_mocked")
@@ -260,7 +272,7 @@ async def test_at_most_100_deliveries_are_kept_the_newest_logged_once(
     assert {answer["status"] for answer in answers} == {"ok"}
     await answer_verify(hass, client, webhook_id)
     await finish_webhook_only(hass, result["flow_id"])
-    kept = pending.async_pop(hass, webhook_id)
+    kept = take_kept(hass, webhook_id)
     assert len(kept) == 100
     assert event_id(kept[0]) == "flood-2"
     warnings = [r for r in caplog.records if "deliveries arrived" in r.getMessage()]
@@ -300,7 +312,7 @@ async def test_delivery_before_the_entry_starts_still_reaches_it(
 
 
 @pytest.mark.usefixtures("entry_setup_mocked")
-async def test_taking_the_kept_deliveries_ends_the_flows_handler(
+async def test_the_flows_handler_answers_until_the_entry_attaches_its_own(
     hass: HomeAssistant, client: Client
 ) -> None:
     result = await start_flow(hass)
@@ -308,15 +320,17 @@ async def test_taking_the_kept_deliveries_ends_the_flows_handler(
     await answer_verify(hass, client, webhook_id)
     await finish_webhook_only(hass, result["flow_id"])
     await deliver(client, webhook_id, battery_delivery("after-creation"))
+    owner = webhook_owner.async_get(hass, webhook_id)
 
-    kept = pending.async_pop(hass, webhook_id)
+    kept = take_kept(hass, webhook_id)
+    owner.detach()
     response = await client.post(
         f"/api/webhook/{webhook_id}", **signed(battery_delivery("too-late"))
     )
 
     assert [event_id(delivery) for delivery in kept] == ["after-creation"]
-    # Home Assistant's own answer for an unknown webhook id: 200, no body.
-    assert await response.read() == b""
+    # Nobody handles it now: a status Smartcar retries, never an empty 200.
+    assert response.status == HTTPStatus.SERVICE_UNAVAILABLE
 
 
 @pytest.mark.usefixtures("entry_setup_mocked")
@@ -329,13 +343,13 @@ async def test_discarding_for_a_removed_entry_ends_the_flows_handler(
     await finish_webhook_only(hass, result["flow_id"])
     await deliver(client, webhook_id, battery_delivery("kept"))
 
-    pending.async_discard(hass, webhook_id)
+    webhook_owner.async_release(hass, webhook_id)
 
     response = await client.post(
         f"/api/webhook/{webhook_id}", **signed(battery_delivery("after"))
     )
     assert await response.read() == b""
-    assert pending.async_pop(hass, webhook_id) == []
+    assert take_kept(hass, webhook_id) == []
 
 
 # --- the rest of the verification window --------------------------------------
@@ -354,8 +368,8 @@ async def test_rest_of_the_window_is_kept_for_the_entry(
 
     await finish_webhook_only(hass, result["flow_id"])
 
-    assert pending.async_pop_verify_window(hass, webhook_id) == opened + VERIFY_WINDOW
-    assert pending.async_pop_verify_window(hass, webhook_id) is None
+    assert take_window(hass, webhook_id) == opened + VERIFY_WINDOW
+    assert take_window(hass, webhook_id) is None
 
 
 @pytest.mark.usefixtures("entry_setup_mocked")
@@ -369,7 +383,7 @@ async def test_a_window_that_closed_during_the_flow_is_not_handed_on(
 
     await finish_webhook_only(hass, result["flow_id"])
 
-    assert pending.async_pop_verify_window(hass, webhook_id) is None
+    assert take_window(hass, webhook_id) is None
 
 
 @pytest.mark.usefixtures("entry_setup_mocked")
@@ -383,7 +397,7 @@ async def test_a_window_that_closed_before_the_entry_took_it_is_not_handed_on(
 
     freezer.tick(VERIFY_WINDOW)
 
-    assert pending.async_pop_verify_window(hass, webhook_id) is None
+    assert take_window(hass, webhook_id) is None
 
 
 @pytest.mark.usefixtures("entry_setup_mocked")
@@ -402,7 +416,7 @@ async def test_vehicle_error_and_charging_event_during_the_flow_are_kept(
     assert answers == [{"status": "ok"}, {"status": "ok"}, {"status": "duplicate"}]
     await answer_verify(hass, client, webhook_id)
     await finish_webhook_only(hass, result["flow_id"])
-    assert len(pending.async_pop(hass, webhook_id)) == 2
+    assert len(take_kept(hass, webhook_id)) == 2
 
 
 async def test_smartcar_verify_after_a_forged_one_is_answered_by_the_entry(

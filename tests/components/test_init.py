@@ -125,22 +125,25 @@ async def test_loaded_entry_accepts_signed_deliveries(
     assert await response.json() == {"status": "ok"}
 
 
-async def test_unload_unregisters_the_webhook(
+async def test_unloaded_entry_answers_503_and_keeps_nothing(
     hass: HomeAssistant,
     setup_entry: MockConfigEntry,
     post_delivery: PostDelivery,
-    device_registry: dr.DeviceRegistry,
+    hass_storage: dict[str, Any],
 ) -> None:
+    """Issues 19.2/19.3: the webhook stays registered; Smartcar retries later."""
     assert await hass.config_entries.async_unload(setup_entry.entry_id)
     await hass.async_block_till_done()
     assert setup_entry.state is ConfigEntryState.NOT_LOADED
+    stored = hass_storage.get(f"{DOMAIN}.{setup_entry.entry_id}")
 
     response = await post_delivery(load_fixture("v4_vehicle_state.json"))
+    await hass.async_block_till_done()
 
-    # Home Assistant's own answer for an unknown webhook id: 200, no body.
-    assert response.status == HTTPStatus.OK
-    assert await response.read() == b""
+    # Not Home Assistant's empty 200 for an unknown webhook: that would be lost.
+    assert response.status == HTTPStatus.SERVICE_UNAVAILABLE
     assert vehicle_device(hass, setup_entry.entry_id, V4_VEHICLE_ID) is None
+    assert hass_storage.get(f"{DOMAIN}.{setup_entry.entry_id}") == stored
 
 
 async def test_unload_removes_the_entities(

@@ -5,6 +5,7 @@ A read is merged like a delivery: the value the car recorded most recently wins.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 import logging
 from typing import Any
@@ -17,13 +18,19 @@ from homeassistant.const import (
     ATTR_ENTITY_ID,
     STATE_OFF,
 )
-from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.core import Context, HomeAssistant
+from homeassistant.exceptions import (
+    HomeAssistantError,
+    ServiceValidationError,
+    Unauthorized,
+    UnknownUser,
+)
 from homeassistant.helpers import device_registry as dr
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
+    MockUser,
     async_fire_time_changed,
 )
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
@@ -234,6 +241,68 @@ async def test_a_read_refused_as_a_whole_raises_its_reason(
     assert caught.value.translation_key == "rate_limited_retry"
     assert caught.value.translation_placeholders == {"seconds": "60"}
     assert state(hass, "sensor.kia_ev6_battery") == "67.0"
+
+
+@pytest.mark.usefixtures("entry")
+@pytest.mark.parametrize(
+    ("status", "headers", "body", "key", "placeholders"),
+    [
+        (
+            429,
+            {"retry-after": "9" * 301},
+            {"type": "RATE_LIMIT", "code": "VEHICLE"},
+            "rate_limited",
+            None,
+        ),
+        (
+            429,
+            {"retry-after": "1e9"},
+            {"type": "RATE_LIMIT", "code": "VEHICLE"},
+            "rate_limited_retry",
+            {"seconds": "86400"},
+        ),
+        (
+            400,
+            {},
+            {
+                "type": "X" * 5000 + "\n2026-12-08 ERROR forged line",
+                "code": "BAD\u202eCODE",
+                "description": "D" * 5105,
+            },
+            "smartcar_refused",
+            {"error": "HTTP 400"},
+        ),
+        (
+            400,
+            {},
+            {"type": "VALIDATION", "code": "SOMETHING\nFORGED"},
+            "smartcar_refused",
+            {"error": "VALIDATION"},
+        ),
+    ],
+    ids=["301-digit-retry", "huge-retry", "forged-type", "forged-code"],
+)
+async def test_text_of_an_api_error_is_clean_and_bounded(
+    hass: HomeAssistant,
+    aioclient_mock: AiohttpClientMocker,
+    caplog: pytest.LogCaptureFixture,
+    status: int,
+    headers: dict[str, str],
+    body: dict[str, Any],
+    key: str,
+    placeholders: dict[str, str] | None,
+) -> None:
+    """Issue 19.7: an API answer's text reaches messages and a debug line."""
+    caplog.set_level(logging.DEBUG)
+    aioclient_mock.post(BATCH, status=status, headers=headers, json=body)
+
+    with pytest.raises(HomeAssistantError) as caught:
+        await press(hass)
+
+    assert caught.value.translation_key == key
+    assert caught.value.translation_placeholders == placeholders
+    ours = [r.getMessage() for r in caplog.records if "smartcar" in r.name]
+    assert all(len(line) < 300 and line.isprintable() for line in ours)
 
 
 async def test_nothing_readable_raises_without_asking_smartcar(
@@ -542,3 +611,73 @@ async def test_failing_fallback_reads_log_once_and_once_again_when_they_work(
         "The fallback update cannot read vehicles through Smartcar (smartcar_unavailable)",
         "The fallback update reads vehicles through Smartcar again",
     ]
+
+
+# --- issue 19.6: who may ask, and how often Smartcar is asked ----------------------
+
+
+@pytest.mark.usefixtures("entry")
+async def test_read_only_user_may_not_request_a_billed_read(
+    hass: HomeAssistant,
+    aioclient_mock: AiohttpClientMocker,
+    hass_read_only_user: MockUser,
+) -> None:
+    """Home Assistant refuses them the button; the action refused nothing."""
+    aioclient_mock.post(BATCH, json=answer())
+
+    with pytest.raises(Unauthorized):
+        await hass.services.async_call(
+            DOMAIN,
+            "request_update",
+            {},
+            blocking=True,
+            context=Context(user_id=hass_read_only_user.id),
+        )
+
+    assert batch_requests(aioclient_mock) == []
+
+
+@pytest.mark.usefixtures("entry")
+async def test_admin_and_automations_may_request_a_read(
+    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker, hass_admin_user: MockUser
+) -> None:
+    aioclient_mock.post(BATCH, json=answer())
+
+    await hass.services.async_call(
+        DOMAIN,
+        "request_update",
+        {},
+        blocking=True,
+        context=Context(user_id=hass_admin_user.id),
+    )
+    await request_update(hass)
+
+    assert len(batch_requests(aioclient_mock)) == 2
+
+
+@pytest.mark.usefixtures("entry")
+async def test_unknown_user_may_not_request_a_read(
+    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker
+) -> None:
+    with pytest.raises(UnknownUser):
+        await hass.services.async_call(
+            DOMAIN,
+            "request_update",
+            {},
+            blocking=True,
+            context=Context(user_id="no-such-user"),
+        )
+
+
+@pytest.mark.usefixtures("entry")
+async def test_concurrent_requests_for_a_vehicle_make_one_read(
+    hass: HomeAssistant, aioclient_mock: AiohttpClientMocker
+) -> None:
+    """Ten calls at once made ten billed reads."""
+    aioclient_mock.post(BATCH, json=answer())
+
+    await asyncio.gather(*(request_update(hass) for _ in range(10)))
+
+    assert len(batch_requests(aioclient_mock)) == 1
+    await request_update(hass)
+    assert len(batch_requests(aioclient_mock)) == 2

@@ -14,7 +14,7 @@ from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.smartcar_webhooks import pending
+from custom_components.smartcar_webhooks import webhook_owner
 from custom_components.smartcar_webhooks.const import CONF_SMARTCAR_WEBHOOK_ID, DOMAIN
 from custom_components.smartcar_webhooks.smartcar import parse_delivery
 from tests.conftest import WEBHOOK_ID, PostDelivery, load_fixture
@@ -119,7 +119,7 @@ async def test_deliveries_kept_during_the_flow_are_applied_at_set_up(
 ) -> None:
     body = load_fixture("v2_dynamic.json")
     delivery = parse_delivery(json.dumps(body), received_at=dt_util.utcnow())
-    pending.async_keep(hass, config_entry.data[CONF_WEBHOOK_ID], delivery)  # type: ignore[arg-type]
+    webhook_owner.async_get(hass, config_entry.data[CONF_WEBHOOK_ID]).keep(delivery)  # type: ignore[arg-type]
     config_entry.add_to_hass(hass)
 
     assert await hass.config_entries.async_setup(config_entry.entry_id)
@@ -128,7 +128,7 @@ async def test_deliveries_kept_during_the_flow_are_applied_at_set_up(
     assert er.async_get(hass).async_get_entity_id(
         "sensor", DOMAIN, f"{V2_VEHICLE_ID}_battery_level"
     )
-    assert pending.async_pop(hass, WEBHOOK_ID) == []
+    assert webhook_owner.async_get(hass, WEBHOOK_ID).take_kept() == []
 
 
 @pytest.mark.parametrize("webhook_id", ["../../etc", "a" * 65, "id with space", "-x"])

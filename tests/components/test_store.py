@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 from typing import Any
+from unittest.mock import patch
 
-from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 from hypothesis import HealthCheck, given, settings, strategies as st
 import pytest
-from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from custom_components.smartcar_webhooks.smartcar import (
     ChargingEvent,
@@ -32,8 +32,13 @@ from custom_components.smartcar_webhooks.smartcar import (
 from custom_components.smartcar_webhooks.storage import decode_vehicle, encode_vehicle
 from custom_components.smartcar_webhooks.store import (
     MAX_NEW_VEHICLES,
+    DurableStore,
+    NotKeptError,
     Outcome,
     VehicleStore,
+    _WriteFailedError,
+    remove_leftovers,
+    write_file,
 )
 from custom_components.smartcar_webhooks.vehicle import (
     DOUBLE_EVENT_WINDOW,
@@ -397,6 +402,7 @@ async def test_delivery_is_applied_and_notifies_its_keys(store: VehicleStore) ->
     info = _notices(store, KEY_INFO)
 
     outcome = store.async_apply(_data(_good(70.0, T0)))
+    await store.async_commit()
 
     assert outcome is Outcome.APPLIED
     assert len(battery) == len(new) == len(info) == 1
@@ -483,12 +489,14 @@ async def test_vehicle_info_with_a_make_renames_the_vehicle(
     store: VehicleStore,
 ) -> None:
     store.async_apply(_data())
+    await store.async_commit()
     info = _notices(store, KEY_INFO)
 
     store.async_apply(
         _data(delivery_id="2", info=VehicleInfo(VEHICLE, "KIA", "EV6", 2023))
     )
     store.async_apply(_data(delivery_id="3"))
+    await store.async_commit()
 
     assert store.vehicles[VEHICLE].info == VehicleInfo(VEHICLE, "KIA", "EV6", 2023)
     assert len(info) == 1
@@ -514,11 +522,13 @@ async def test_older_vehicle_error_after_a_newer_resolved_one_changes_nothing(
 
 async def test_resolved_error_turns_the_problem_off(store: VehicleStore) -> None:
     store.async_apply(_errors(_auth_error(), delivery_id="e1", sent=_at(0)))
+    await store.async_commit()
     problem = _notices(store, KEY_PROBLEM, VEHICLE)
 
     store.async_apply(
         _errors(_auth_error(ErrorState.RESOLVED), delivery_id="e2", sent=_at(5))
     )
+    await store.async_commit()
 
     assert store.vehicles[VEHICLE].active_errors == []
     assert len(problem) == 1
@@ -559,6 +569,7 @@ async def test_events_are_only_there_while_listeners_hear_the_delivery(
     )
 
     store.async_apply(_event(ChargingEventType.CHARGING_STARTED, _at(10)))
+    await store.async_commit()
 
     assert [event.type for event in heard[0]] == [VehicleEventType.CHARGING_STARTED]
     assert store.vehicles[VEHICLE].events == ()
@@ -568,9 +579,11 @@ async def test_first_charging_event_of_a_known_vehicle_announces_a_new_entity(
     store: VehicleStore,
 ) -> None:
     store.async_apply(_data(_good(70.0, T0)))
+    await store.async_commit()
     new = _notices(store, KEY_NEW, VEHICLE)
 
     store.async_apply(_event(ChargingEventType.CHARGING_STARTED, _at(10)))
+    await store.async_commit()
 
     assert len(new) == 1
 
@@ -746,21 +759,119 @@ async def test_load_skips_unreadable_parts_and_keeps_the_rest(
     ) is (Outcome.APPLIED)
 
 
-async def test_a_steady_stream_is_saved_within_the_delay(
-    hass: HomeAssistant,
-    store: VehicleStore,
-    hass_storage: dict[str, Any],
-    freezer: FrozenDateTimeFactory,
+async def test_a_committed_delivery_is_on_disk(
+    store: VehicleStore, hass_storage: dict[str, Any]
 ) -> None:
-    """Asking again must not push the write back while deliveries keep coming."""
+    """Issue 19.1: the webhook answers 200 once `async_commit` returned."""
     for second in range(0, 30, 2):
         store.async_apply(
             _data(_good(float(second), _at(second)), delivery_id=f"d{second}")
         )
-        freezer.tick(timedelta(seconds=2))
-        async_fire_time_changed(hass)
-        await hass.async_block_till_done()
+        await store.async_commit()
+
+        saved = hass_storage["smartcar_webhooks.entry-1"]["data"]["vehicles"][VEHICLE]
+        assert saved["fields"]["battery_level"]["value"] == float(second)
+        assert f"d{second}" in saved["recent"]
+
+
+async def test_deliveries_during_a_write_share_the_next_write(
+    store: VehicleStore, hass_storage: dict[str, Any]
+) -> None:
+    """Group commit: one write in flight, one more for all that came meanwhile."""
+    for number in range(20):
+        store.async_apply(
+            _data(_good(float(number), _at(number)), delivery_id=f"g{number}")
+        )
+
+    await asyncio.gather(*(store.async_commit() for _ in range(20)))
 
     saved = hass_storage["smartcar_webhooks.entry-1"]["data"]["vehicles"][VEHICLE]
-    # Written at least once during the stream, with a value of its last seconds.
-    assert saved["fields"]["battery_level"]["value"] >= 18.0
+    assert saved["fields"]["battery_level"]["value"] == 19.0
+    assert store.writes == 1
+
+
+async def test_listeners_hear_of_a_delivery_only_once_it_is_written(
+    store: VehicleStore, hass_storage: dict[str, Any]
+) -> None:
+    heard: list[Any] = []
+
+    def listener(_vehicle: VehicleState, _changed: set[str]) -> None:
+        saved = hass_storage.get("smartcar_webhooks.entry-1")
+        heard.append(saved and saved["data"]["vehicles"][VEHICLE]["recent"])
+
+    store.async_listen(listener, BATTERY.value, VEHICLE)
+    store.async_apply(_data(_good(70.0, T0), delivery_id="first"))
+    assert heard == []
+
+    await store.async_commit()
+
+    assert heard == [["first"]]
+
+
+async def test_a_closed_store_keeps_and_writes_nothing(
+    store: VehicleStore, hass_storage: dict[str, Any]
+) -> None:
+    """Issue 19.3: nothing gets into an unloaded entry's store after its last write."""
+    store.async_apply(_data(_good(70.0, T0), delivery_id="before"))
+    await store.async_close()
+    written = store.writes
+
+    with pytest.raises(NotKeptError):
+        store.async_apply(_data(_good(71.0, _at(5)), delivery_id="after"))
+    with pytest.raises(NotKeptError):
+        await store.async_commit()
+    store.async_remove_vehicle(VEHICLE)
+    await asyncio.sleep(0)
+
+    assert store.writes == written
+    saved = hass_storage["smartcar_webhooks.entry-1"]["data"]["vehicles"]
+    assert saved[VEHICLE]["recent"] == ["before"]
+
+
+async def test_a_failed_write_is_not_kept_and_tried_again(
+    store: VehicleStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    store.async_apply(_data(_good(70.0, T0), delivery_id="one"))
+    with (
+        patch.object(
+            store._store, "async_save", side_effect=_WriteFailedError("disk full")
+        ),
+        pytest.raises(NotKeptError),
+    ):
+        await store.async_commit()
+
+    await store.async_commit()
+
+    assert store.writes == 1
+    assert [r.levelname for r in caplog.records if "save" in r.getMessage()] == [
+        "WARNING"
+    ]
+
+
+def test_write_file_replaces_the_file_whole_and_leaves_no_temporary_file(
+    tmp_path: Any,
+) -> None:
+    path = tmp_path / ".storage" / "smartcar_webhooks.entry-1"
+    write_file(str(path), b'{"old": true}')
+    (path.parent / f".{path.name}.leftover").write_text("{")  # an interrupted write
+
+    write_file(str(path), '{"new": true}')
+    remove_leftovers(str(path))
+
+    assert path.read_text() == '{"new": true}'
+    assert sorted(p.name for p in path.parent.iterdir()) == [path.name]
+
+
+def test_a_failed_write_raises_instead_of_being_logged_and_swallowed(
+    tmp_path: Any,
+) -> None:
+    path = tmp_path / "not-a-directory"
+    path.write_text("")
+    with pytest.raises(OSError):
+        write_file(str(path / "file"), b"{}")
+    store = DurableStore.__new__(DurableStore)
+    with (
+        patch.object(DurableStore, "path", str(path / "file")),
+        pytest.raises(_WriteFailedError),
+    ):
+        store._write_prepared_data("wb", b"{}")

@@ -18,11 +18,15 @@ from aiohttp import ClientError, ClientResponse, ClientSession, ClientTimeout
 from .errors import InvalidDeliveryError, SmartcarError
 from .models import DataDelivery, VehicleInfo
 from .parse_v2 import parse_v2_items
+from .text import clean_code
 
 API_BASE = "https://api.smartcar.com"
 PAGE_SIZE = 50
 MAX_PAGES = 20
 REQUEST_TIMEOUT = ClientTimeout(total=30)
+# `retry-after`: seconds as a short number, at most a day.
+MAX_RETRY_AFTER = 86400.0
+MAX_RETRY_AFTER_LENGTH = 16
 # Smartcar takes a charge limit from 0.5 to 1 (a fraction); the library speaks percent.
 CHARGE_LIMIT_MIN = 50.0
 CHARGE_LIMIT_MAX = 100.0
@@ -106,12 +110,21 @@ class SmartcarConnectionError(SmartcarError):
 
 
 def _retry_after(response: ClientResponse) -> float | None:
-    """Seconds to wait, when Smartcar gives a usable (finite, non-negative) number."""
+    """Seconds to wait, when Smartcar gives a usable number; at most a day.
+
+    Text from the API is bounded before it is read: a header of hundreds of
+    digits is no time to wait.
+    """
+    header = response.headers.get("retry-after", "")
+    if len(header) > MAX_RETRY_AFTER_LENGTH:
+        return None
     try:
-        seconds = float(response.headers.get("retry-after", ""))
+        seconds = float(header)
     except ValueError:
         return None
-    return seconds if math.isfinite(seconds) and seconds >= 0 else None
+    if not math.isfinite(seconds) or seconds < 0:
+        return None
+    return min(seconds, MAX_RETRY_AFTER)
 
 
 def _segment(value: str) -> str:
@@ -127,10 +140,13 @@ async def _raise_for_error(response: ClientResponse) -> None:
     except ClientError, ValueError:
         body = None
     error = body if isinstance(body, dict) else {}
-    error_type = error.get("type") if isinstance(error.get("type"), str) else None
-    code = error.get("code") if isinstance(error.get("code"), str) else None
+    # Clean, bounded codes only: they reach user-facing messages and log lines.
+    error_type = clean_code(error.get("type"))
+    code = clean_code(error.get("code"))
     resolution = error.get("resolution")
-    resolution_type = resolution.get("type") if isinstance(resolution, dict) else None
+    resolution_type = (
+        clean_code(resolution.get("type")) if isinstance(resolution, dict) else None
+    )
     kind = "/".join(part for part in (error_type, code) if part)
     message = f"Smartcar API error {response.status}" + (f" ({kind})" if kind else "")
     details: dict[str, Any] = {
