@@ -74,3 +74,27 @@ OAUTH2_SCOPES: Final = (
     "read_engine_oil",
     "read_security",
 )
+
+# --- Smartcar API v3 (issue 18) ------------------------------------------------
+# Entry data of a v3 entry: the Application ID (Connect's client_id) marks it.
+CONF_APPLICATION_ID: Final = "application_id"
+# Flow field: which Smartcar user of the application this entry is.
+CONF_SMARTCAR_USER: Final = "smartcar_user"
+# Option: billed calls per vehicle and month the fallback update may spend (0: no limit).
+CONF_MONTHLY_BUDGET: Final = "monthly_budget"
+ISSUE_API_CREDENTIALS: Final = "api_credentials_refused"
+ISSUE_BILLING: Final = "billing_limit"
+ISSUE_CONNECTION_GONE: Final = "connection_gone"
+ISSUE_BUDGET: Final = "budget_reached"
+
+# Development only, like the URLs above (scripts/develop, scripts/e2e).
+V3_TOKEN_URL: Final = os.environ.get(
+    "SMARTCAR_WEBHOOKS_DEV_V3_TOKEN_URL", "https://iam.smartcar.com/oauth2/token"
+)
+VEHICLE_API_BASE: Final = os.environ.get(
+    "SMARTCAR_WEBHOOKS_DEV_VEHICLE_API_URL", "https://vehicle.api.smartcar.com/v3"
+)
+MANAGEMENT_API_BASE: Final = os.environ.get(
+    "SMARTCAR_WEBHOOKS_DEV_MANAGEMENT_API_URL",
+    "https://management.api.smartcar.com/v3",
+)

@@ -14,19 +14,15 @@ from homeassistant.const import PERCENTAGE, Platform
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .control import set_charge_limit
 from .control_entity import (
     SmartcarControlEntity,
     SmartcarControlEntityDescription,
     async_add_control_entities,
 )
 from .runtime import SmartcarConfigEntry
-from .smartcar import (
-    CHARGE_LIMIT_MAX,
-    CHARGE_LIMIT_MIN,
-    CONTROL_CHARGE,
-    Field,
-    SmartcarClient,
-)
+from .smartcar import CHARGE_LIMIT_MAX, CHARGE_LIMIT_MIN, CONTROL_CHARGE, Field
+from .smartcar.vehicle_api import CommandResult, VehicleApi
 
 # Commands wait for Smartcar and the car: one at a time.
 PARALLEL_UPDATES = 1
@@ -38,7 +34,7 @@ class SmartcarNumberEntityDescription(
 ):
     """A number whose field is the car's own report of it."""
 
-    set_fn: Callable[[SmartcarClient, str, str, float], Awaitable[None]]
+    set_fn: Callable[[VehicleApi, str, str, float], Awaitable[CommandResult | None]]
 
 
 NUMBERS: tuple[SmartcarNumberEntityDescription, ...] = (
@@ -52,7 +48,7 @@ NUMBERS: tuple[SmartcarNumberEntityDescription, ...] = (
         native_step=1,
         native_unit_of_measurement=PERCENTAGE,
         mode=NumberMode.SLIDER,
-        set_fn=SmartcarClient.set_charge_limit,
+        set_fn=set_charge_limit,
     ),
 )
 

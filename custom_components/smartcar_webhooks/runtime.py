@@ -28,6 +28,7 @@ from homeassistant.helpers.translation import async_get_translations
 from homeassistant.util import dt as dt_util
 
 from . import pending
+from .api_v3 import V3Session
 from .connect import ConnectSession, async_setup_token_upkeep, has_connect
 from .const import (
     BAD_SIGNATURE_LIMIT,
@@ -58,6 +59,7 @@ from .smartcar import (
     is_webhook_id,
 )
 from .store import Outcome, VehicleStore
+from .usage import UsageCounter
 from .vehicle import KEY_CHARGING_EVENT, KEY_INFO, VehicleState, concerns_us
 from .webhook import VerificationWindow, async_create_handler
 
@@ -86,7 +88,12 @@ class SmartcarRuntime:
         self.store = VehicleStore(hass, entry.entry_id)
         # Connect entries: the one sign-in the controls, options and upkeep share.
         self.connect = ConnectSession(hass, entry)
-        self.controller = SmartcarController(hass, entry, self.store, self.connect)
+        # v3 entries: the one application token all vehicles of the entry share.
+        self.v3 = V3Session(hass, entry)
+        self.usage = UsageCounter(hass, entry.entry_id)
+        self.controller = SmartcarController(
+            hass, entry, self.store, self.connect, self.v3, self.usage
+        )
         self.window = VerificationWindow(self._on_verified)
         self._test_notice: asyncio.Task[None] | None = None
         self._bad_signatures: deque[datetime] = deque(maxlen=BAD_SIGNATURE_LIMIT)
@@ -95,6 +102,7 @@ class SmartcarRuntime:
         """Load the store (migrating an older version's states) and known vehicles."""
         entry, store = self.entry, self.store
         store.low_battery = partial(low_battery, entry)
+        await self.usage.async_load()
         if not await store.async_load():
             store.async_restore(async_restored_state(self.hass, entry.entry_id))
         # Registered before the platforms, so a device exists before its entities.
@@ -154,7 +162,9 @@ class SmartcarRuntime:
     async def async_stop(self) -> None:
         """Unloading: close the window and write what is not saved yet."""
         self.window.close()
+        self.v3.forget()
         await self.store.async_flush()
+        await self.usage.async_flush()
 
     @callback
     def async_remove_vehicle(self, vehicle_id: str) -> None:
