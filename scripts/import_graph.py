@@ -91,6 +91,7 @@ LAYERS: tuple[tuple[str, str, frozenset[str]], ...] = (
                 "sensor",
                 "services",
                 "switch",
+                "usage_sensor",
             }
         ),
     ),

@@ -19,6 +19,7 @@ from homeassistant.helpers import (
 from homeassistant.helpers.typing import ConfigType
 
 from . import pending
+from .api_v3 import is_v3
 from .cloudhook import async_delete_cloudhook
 from .connect import (
     MISSING_CREDENTIALS_ERRORS,
@@ -36,6 +37,7 @@ from .runtime import (
 from .services import async_setup_services
 from .smartcar import token_unique_id
 from .store import VehicleStore
+from .usage import UsageCounter
 
 __all__ = ["PLATFORMS", "SmartcarConfigEntry"]
 
@@ -68,7 +70,20 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmartcarConfigEntry) -> 
     retried. A webhook-only entry has nothing to contact: Smartcar calls it.
     """
     runtime = SmartcarRuntime(hass, entry)
-    if has_connect(entry):
+    if is_v3(entry):
+        # The application token is requested by the first call; deliveries
+        # never need it. Only credentials that are gone stop the set-up.
+        try:
+            await runtime.v3.async_client()
+        except (LookupError, *MISSING_CREDENTIALS_ERRORS) as err:
+            raise ConfigEntryAuthFailed(
+                translation_domain=DOMAIN, translation_key="missing_credentials"
+            ) from err
+        except ImplementationUnavailableError as err:
+            raise ConfigEntryNotReady(
+                translation_domain=DOMAIN, translation_key="cannot_connect"
+            ) from err
+    elif has_connect(entry):
         try:
             await runtime.connect.async_access_token()
         except OAuth2TokenRequestReauthError as err:
@@ -109,6 +124,7 @@ async def async_remove_entry(hass: HomeAssistant, entry: SmartcarConfigEntry) ->
     if entry.data.get(CONF_CLOUDHOOK):
         await async_delete_cloudhook(hass, entry.data[CONF_WEBHOOK_ID])
     await VehicleStore(hass, entry.entry_id).async_remove()
+    await UsageCounter(hass, entry.entry_id).async_remove()
 
 
 async def async_remove_config_entry_device(

@@ -28,12 +28,13 @@ from homeassistant.helpers.translation import async_get_translations
 from homeassistant.util import dt as dt_util
 
 from . import pending
-from .api_v3 import V3Session
+from .api_v3 import V3Session, is_v3
 from .connect import ConnectSession, async_setup_token_upkeep, has_connect
 from .const import (
     BAD_SIGNATURE_LIMIT,
     BAD_SIGNATURE_SPAN,
     CONF_MANAGEMENT_TOKEN,
+    CONF_SMARTCAR_USER_ID,
     CONF_SMARTCAR_WEBHOOK_ID,
     CONF_VEHICLES,
     DEFAULT_TITLE,
@@ -198,6 +199,8 @@ class SmartcarRuntime:
         if not isinstance(delivery, ChargingEvent):
             self._learn_title(delivery.webhook_name)
         outcome = self.store.async_apply(delivery)
+        if not isinstance(delivery, ChargingEvent) and is_v3(self.entry):
+            self._attach_user(delivery)
         if (
             outcome is Outcome.APPLIED
             and isinstance(delivery, ErrorDelivery)
@@ -206,6 +209,44 @@ class SmartcarRuntime:
         ):
             self.entry.async_start_reauth(self.hass)
         return outcome.value
+
+    @callback
+    def _attach_user(self, delivery: DataDelivery | ErrorDelivery) -> None:
+        """A signed delivery names the vehicle's user (`data.user.id`): keep it.
+
+        A vehicle of the entry's user that the entry did not list yet (the
+        webhook subscribes every vehicle itself) joins it, so it can be read
+        and controlled; a vehicle of another user is never attached to this one.
+        """
+        if (user_id := delivery.user_id) is None:
+            return
+        infos = (
+            [report.vehicle for report in delivery.vehicles]
+            if isinstance(delivery, DataDelivery)
+            else [delivery.vehicle]
+        )
+        vehicles = dict(self.entry.data.get(CONF_VEHICLES, {}))
+        changed = False
+        for info in infos:
+            record = vehicles.get(info.vehicle_id)
+            if isinstance(record, dict):
+                if record.get("user_id") != user_id and user_id == self.entry.data.get(
+                    CONF_SMARTCAR_USER_ID
+                ):
+                    vehicles[info.vehicle_id] = {**record, "user_id": user_id}
+                    changed = True
+            elif user_id == self.entry.data.get(CONF_SMARTCAR_USER_ID):
+                vehicles[info.vehicle_id] = {
+                    "make": info.make,
+                    "model": info.model,
+                    "year": info.year,
+                    "user_id": user_id,
+                }
+                changed = True
+        if changed:
+            self.hass.config_entries.async_update_entry(
+                self.entry, data={**self.entry.data, CONF_VEHICLES: vehicles}
+            )
 
     def _asks_to_sign_in(self, delivery: ErrorDelivery) -> bool:
         # Only a newly applied error about the account, the vehicle or a signal

@@ -36,6 +36,7 @@ from .entity import (
 )
 from .runtime import SmartcarConfigEntry
 from .smartcar import ChargingState, Field
+from .usage_sensor import async_add_usage_sensors
 from .vehicle import KEY_LAST_DELIVERY, KEY_LAST_UPDATE, VehicleState
 
 # Push only: entities never poll, so no request is ever made in parallel.
@@ -249,3 +250,4 @@ async def async_setup_entry(
 ) -> None:
     """Add sensors as vehicles report their fields."""
     async_add_vehicle_entities(entry, SENSORS, SmartcarSensor, async_add_entities)
+    async_add_usage_sensors(entry, async_add_entities)  # issue 18.8: billed calls

@@ -36,6 +36,7 @@ from .smartcar import (
     parse_unsigned_verify,
     verify_signature,
 )
+from .smartcar.event_types import unknown_event_type
 
 SIGNATURE_HEADER = "SC-Signature"
 MAX_CHALLENGE_LENGTH = 1024
@@ -260,6 +261,9 @@ def async_create_handler(
         try:
             delivery = parse_delivery(body, received_at=dt_util.utcnow())
         except InvalidDeliveryError as err:
+            if (event_type := unknown_event_type(body)) is not None:
+                LOGGER.debug("Ignored a signed Smartcar event of type %s", event_type)
+                return _json(HTTPStatus.OK, {"status": "ignored"})
             LOGGER.warning("Rejected a signed Smartcar delivery: %s", err)
             return _json(HTTPStatus.BAD_REQUEST, {"error": str(err)})
         if isinstance(delivery, VerifyRequest):
