@@ -19,7 +19,7 @@ from homeassistant.helpers import (
 from homeassistant.helpers.typing import ConfigType
 
 from . import pending
-from .api_v3 import is_v3
+from .api_v3 import async_offer_move_to_v3, is_v3, move_to_v3_issue_id
 from .cloudhook import async_delete_cloudhook
 from .connect import (
     MISSING_CREDENTIALS_ERRORS,
@@ -99,6 +99,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmartcarConfigEntry) -> 
                 translation_domain=DOMAIN, translation_key="cannot_connect"
             ) from err
     await runtime.async_setup()
+    await async_offer_move_to_v3(hass, entry)
     entry.runtime_data = runtime
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     runtime.async_start()
@@ -118,6 +119,7 @@ async def async_remove_entry(hass: HomeAssistant, entry: SmartcarConfigEntry) ->
     """
     ir.async_delete_issue(hass, DOMAIN, verify_refused_issue_id(entry))
     ir.async_delete_issue(hass, DOMAIN, bad_signatures_issue_id(entry))
+    ir.async_delete_issue(hass, DOMAIN, move_to_v3_issue_id(entry))
     # An entry that never started leaves the flow's handler registered.
     pending.async_discard(hass, entry.data[CONF_WEBHOOK_ID])
     await async_unsubscribe(hass, entry, known_vehicle_ids(hass, entry))

@@ -12,12 +12,15 @@ import re
 
 from homeassistant.components.application_credentials import AuthImplementation
 from homeassistant.config_entries import ConfigEntry
+from homeassistant.const import CONF_TOKEN
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.config_entry_oauth2_flow import (
     AbstractOAuth2Implementation,
+    ImplementationUnavailableError,
     async_get_config_entry_implementation,
+    async_get_implementations,
 )
 
 from .const import (
@@ -27,6 +30,7 @@ from .const import (
     DOMAIN,
     ISSUE_API_CREDENTIALS,
     ISSUE_CONNECTION_GONE,
+    ISSUE_MOVE_TO_V3,
     MANAGEMENT_API_BASE,
     V3_TOKEN_URL,
     VEHICLE_API_BASE,
@@ -155,6 +159,43 @@ def async_connections_listed(
         )
     if gone:
         entry.async_start_reauth(hass)
+
+
+def move_to_v3_issue_id(entry: ConfigEntry) -> str:
+    """The repair offering a v2.0 entry the move to API v3."""
+    return f"{ISSUE_MOVE_TO_V3}_{entry.entry_id}"
+
+
+async def async_offer_move_to_v3(hass: HomeAssistant, entry: ConfigEntry) -> None:
+    """A v2.0 entry, and API credentials exist: a repair offers to move it to v3.
+
+    Moving is a sign-in with the API credentials (the entry's reauth); the
+    entry, its devices, entities and history stay.
+    """
+    issue_id = move_to_v3_issue_id(entry)
+    if CONF_TOKEN not in entry.data:
+        ir.async_delete_issue(hass, DOMAIN, issue_id)
+        return
+    try:
+        implementations = await async_get_implementations(hass, DOMAIN)
+    except ImplementationUnavailableError:
+        return
+    if not any(
+        isinstance(implementation, AuthImplementation)
+        and is_api_client_id(implementation.client_id)
+        for implementation in implementations.values()
+    ):
+        return
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        issue_id,
+        is_fixable=True,
+        severity=ir.IssueSeverity.WARNING,
+        translation_key=ISSUE_MOVE_TO_V3,
+        translation_placeholders={"title": entry.title},
+        data={"entry_id": entry.entry_id},
+    )
 
 
 class V3Session:

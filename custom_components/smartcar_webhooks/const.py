@@ -86,6 +86,7 @@ ISSUE_API_CREDENTIALS: Final = "api_credentials_refused"
 ISSUE_BILLING: Final = "billing_limit"
 ISSUE_CONNECTION_GONE: Final = "connection_gone"
 ISSUE_BUDGET: Final = "budget_reached"
+ISSUE_MOVE_TO_V3: Final = "move_to_v3"
 
 # Development only, like the URLs above (scripts/develop, scripts/e2e).
 V3_TOKEN_URL: Final = os.environ.get(
