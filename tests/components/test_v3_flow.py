@@ -201,7 +201,7 @@ async def test_api_credentials_are_checked_before_the_application_id_is_asked(
     [
         (API_CLIENT_ID, "api_client_id_as_application_id"),
         ("https://my.home-assistant.io/redirect/oauth", "url_as_application_id"),
-        ("not-an-id", "invalid_application_id"),
+        ("two words", "invalid_application_id"),
     ],
 )
 @pytest.mark.usefixtures("external_url", "current_request_with_host", "api_credentials")
