@@ -353,6 +353,11 @@ class SmartcarController:
         if not hours or not has_connect(self._entry):
             return
         due = now - timedelta(hours=hours)
+        if not any(
+            self._over_budget(vehicle_id, now) for vehicle_id in self._store.vehicles
+        ):
+            # A new month, or a larger budget: the notice goes by itself.
+            ir.async_delete_issue(self._hass, DOMAIN, budget_issue_id(self._entry))
         for vehicle_id, vehicle in self._store.vehicles.items():
             heard = [
                 self._started,
@@ -375,16 +380,23 @@ class SmartcarController:
         until = self._retry_at.get(vehicle_id)
         return until is not None and now < until
 
+    def _over_budget(self, vehicle_id: str, now: datetime) -> bool:
+        budget = self._entry.options.get(CONF_MONTHLY_BUDGET)
+        return (
+            isinstance(budget, int)
+            and budget > 0
+            and self.controls(vehicle_id)
+            and self.usage.count(vehicle_id, now) >= budget
+        )
+
     def _within_budget(self, vehicle_id: str, now: datetime) -> bool:
         """Whether the fallback may spend one more billed call on the vehicle.
 
         Only the fallback stops: a command or a read the user asks for never.
         """
-        budget = self._entry.options.get(CONF_MONTHLY_BUDGET)
-        if not isinstance(budget, int) or budget <= 0:
+        if not self._over_budget(vehicle_id, now):
             return True
-        if self.usage.count(vehicle_id, now) < budget:
-            return True
+        budget = self._entry.options[CONF_MONTHLY_BUDGET]
         ir.async_create_issue(
             self._hass,
             DOMAIN,

@@ -496,6 +496,14 @@ async def test_the_budget_stops_only_the_fallback_read(
     assert len(calls(aioclient_mock, f"{KIA_V3}/commands/charge/stop")) == 2
     assert entry.options[CONF_MONTHLY_BUDGET] == 1
 
+    # A new month: the count starts at zero, the fallback reads, the notice goes.
+    freezer.move_to(START.replace(month=4, day=1, hour=12))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+    assert len(calls(aioclient_mock, SIGNALS)) == 1
+    assert not any(i[1].startswith("budget_reached") for i in ir.async_get(hass).issues)
+
 
 # --- 18.7: deliveries name the user; unknown events --------------------------------------
 
