@@ -76,6 +76,9 @@ def parse_args() -> argparse.Namespace:
         "--speed", type=float, default=float(os.environ.get("SIM_SPEED", "30"))
     )
     parser.add_argument("--scenario", default=os.environ.get("SIM_SCENARIO", "commute"))
+    parser.add_argument(  # issue 18.10: today's Smartcar by default
+        "--api", default=os.environ.get("SMARTCAR_API", "v3"), choices=["v2", "v3"]
+    )
     return parser.parse_args()
 
 
@@ -97,7 +100,7 @@ async def set_up(
     print(f"scripts/develop: Home Assistant answers after {waited:.0f} s", flush=True)
     if sim is None:
         return None
-    await ha.add_application_credentials()
+    await ha.add_application_credentials(args.api)
     status = await sim.call("GET", "/sim/status")
     entries = await ha.entries()
     if entries and status["callback_uri"] is None:

@@ -47,6 +47,7 @@ import tempfile
 import time
 from typing import Any
 
+from . import e2e_v3
 from .harness import (
     DEV_MANAGEMENT_TOKEN,
     DOMAIN,
@@ -762,6 +763,7 @@ class Run:
         )
         checks.check(not await ha.entries(), "the entry is gone")
         self.timer.lap("removal")
+        await e2e_v3.v3_phases(self, ha, sim)  # issue 18.10: the v3 path
         self.secrets = await sim.call("GET", "/sim/secrets")
         self.secrets["webhook_url"] = log.webhook_url
         self.secrets["cars"] = (await sim.call("GET", "/sim/status"))["cars"]

@@ -33,6 +33,9 @@ DEV_PASSWORD = "smartcar-dev"
 DEV_MANAGEMENT_TOKEN = "dev-application-management-token"
 DEV_CLIENT_ID = "simulator-client-id"
 DEV_CLIENT_SECRET = "simulator-client-secret"
+# API v3: the simulator's API credentials; its Application ID is DEV_CLIENT_ID.
+DEV_API_CLIENT_ID = "client_simulator"
+DEV_API_CLIENT_SECRET = "simulator-api-secret"
 TIMEOUT = ClientTimeout(total=60)
 BLUEPRINTS = ROOT / "blueprints" / "automation" / DOMAIN
 DASHBOARD = ROOT / "docs" / "dashboard.yaml"
@@ -191,6 +194,9 @@ def simulator_env(sim_url: str) -> dict[str, str]:
         "SMARTCAR_WEBHOOKS_DEV_AUTHORIZE_URL": f"{sim_url}/oauth/authorize",
         "SMARTCAR_WEBHOOKS_DEV_TOKEN_URL": f"{sim_url}/oauth/token",
         "SMARTCAR_WEBHOOKS_DEV_API_URL": sim_url,
+        "SMARTCAR_WEBHOOKS_DEV_V3_TOKEN_URL": f"{sim_url}/oauth2/token",
+        "SMARTCAR_WEBHOOKS_DEV_VEHICLE_API_URL": f"{sim_url}/v3",
+        "SMARTCAR_WEBHOOKS_DEV_MANAGEMENT_API_URL": f"{sim_url}/v3",
     }
 
 
@@ -425,18 +431,23 @@ class HomeAssistant:
         entries = await self.request("GET", "/api/config/config_entries/entry")
         return [entry for entry in entries if entry["domain"] == DOMAIN]
 
-    async def add_application_credentials(self) -> None:
-        """The simulator's client id and secret, unless already there."""
+    async def add_application_credentials(self, api: str = "v2") -> None:
+        """The simulator's credentials, unless already there.
+
+        `api` "v3": the API credentials (`client_…`), as today's Dashboard
+        gives them; "v2": the legacy Connect client id and secret.
+        """
         existing = await self.ws({"type": "application_credentials/list"})
         if any(item["domain"] == DOMAIN for item in existing):
             return
+        v3 = api == "v3"
         await self.ws(
             {
                 "type": "application_credentials/create",
                 "domain": DOMAIN,
-                "client_id": DEV_CLIENT_ID,
-                "client_secret": DEV_CLIENT_SECRET,
-                "name": "Smartcar simulator",
+                "client_id": DEV_API_CLIENT_ID if v3 else DEV_CLIENT_ID,
+                "client_secret": DEV_API_CLIENT_SECRET if v3 else DEV_CLIENT_SECRET,
+                "name": "Smartcar simulator (API v3)" if v3 else "Smartcar simulator",
             }
         )
 
@@ -506,8 +517,9 @@ async def run_config_flow(
     """Add the integration through its real config flow, reading each step.
 
     user (token) -> verify (the simulator sends VERIFY to the shown callback
-    URI) -> menu (connect / webhook_only) -> Connect (external step) ->
-    vehicles (pick) -> entry. Unknown forms or aborts raise.
+    URI) -> menu (connect / webhook_only) -> [v3: application (Application
+    ID)] -> Connect (external step) -> [v3: smartcar_user] -> vehicles (pick)
+    -> entry. Unknown forms or aborts raise.
     """
     log = FlowLog()
     if flow_id is None:
@@ -541,6 +553,14 @@ async def run_config_flow(
                 )["selector"]["select"]["options"]
                 ids = [option["value"] for option in options]
                 data = {"vehicles": [v for v in ids if pick is None or v in pick]}
+            elif "application_id" in names:
+                # API v3: the Application ID the Dashboard shows (the simulator's).
+                data = {"application_id": DEV_CLIENT_ID}
+            elif "smartcar_user" in names:
+                options = next(
+                    f for f in result["data_schema"] if f["name"] == "smartcar_user"
+                )["selector"]["select"]["options"]
+                data = {"smartcar_user": options[0]["value"]}
             elif "implementation" in names:
                 options = next(
                     f for f in result["data_schema"] if f["name"] == "implementation"

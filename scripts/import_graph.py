@@ -44,13 +44,14 @@ LAYERS: tuple[tuple[str, str, frozenset[str]], ...] = (
     (
         "state",
         "the vehicle state, its JSON form and its store",
-        frozenset({"migrate", "storage", "store", "vehicle"}),
+        frozenset({"migrate", "storage", "store", "usage", "vehicle"}),
     ),
     (
         "edges",
         "what talks to the outside: the webhook, the cloud, Connect, devices, commands",
         frozenset(
             {
+                "api_v3",
                 "cloudhook",
                 "connect",
                 "control",
@@ -90,6 +91,7 @@ LAYERS: tuple[tuple[str, str, frozenset[str]], ...] = (
                 "sensor",
                 "services",
                 "switch",
+                "usage_sensor",
             }
         ),
     ),

@@ -19,6 +19,7 @@ from homeassistant.helpers import (
 from homeassistant.helpers.typing import ConfigType
 
 from . import webhook_owner
+from .api_v3 import async_offer_move_to_v3, is_v3, move_to_v3_issue_id
 from .cloudhook import async_delete_cloudhook
 from .connect import (
     MISSING_CREDENTIALS_ERRORS,
@@ -45,6 +46,7 @@ from .runtime import (
 from .services import async_setup_services
 from .smartcar import token_unique_id
 from .store import VehicleStore
+from .usage import UsageCounter
 
 __all__ = ["PLATFORMS", "SmartcarConfigEntry"]
 
@@ -97,7 +99,20 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmartcarConfigEntry) -> 
     retried. A webhook-only entry has nothing to contact: Smartcar calls it.
     """
     runtime = SmartcarRuntime(hass, entry)
-    if has_connect(entry):
+    if is_v3(entry):
+        # The application token is requested by the first call; deliveries
+        # never need it. Only credentials that are gone stop the set-up.
+        try:
+            await runtime.v3.async_client()
+        except (LookupError, *MISSING_CREDENTIALS_ERRORS) as err:
+            raise ConfigEntryAuthFailed(
+                translation_domain=DOMAIN, translation_key="missing_credentials"
+            ) from err
+        except ImplementationUnavailableError as err:
+            raise ConfigEntryNotReady(
+                translation_domain=DOMAIN, translation_key="cannot_connect"
+            ) from err
+    elif has_connect(entry):
         try:
             await runtime.connect.async_access_token()
         except OAuth2TokenRequestReauthError as err:
@@ -113,6 +128,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmartcarConfigEntry) -> 
                 translation_domain=DOMAIN, translation_key="cannot_connect"
             ) from err
     await runtime.async_setup()
+    await async_offer_move_to_v3(hass, entry)
     entry.runtime_data = runtime
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     runtime.async_start()
@@ -135,10 +151,12 @@ async def async_remove_entry(hass: HomeAssistant, entry: SmartcarConfigEntry) ->
     ir.async_delete_issue(hass, DOMAIN, storage_issue_id(entry))
     # The webhook stayed registered (answering 503) since the unload.
     webhook_owner.async_release(hass, entry.data[CONF_WEBHOOK_ID])
+    ir.async_delete_issue(hass, DOMAIN, move_to_v3_issue_id(entry))
     await async_unsubscribe(hass, entry, known_vehicle_ids(hass, entry))
     if entry.data.get(CONF_CLOUDHOOK):
         await async_delete_cloudhook(hass, entry.data[CONF_WEBHOOK_ID])
     await VehicleStore(hass, entry.entry_id).async_remove()
+    await UsageCounter(hass, entry.entry_id).async_remove()
 
 
 async def async_remove_config_entry_device(

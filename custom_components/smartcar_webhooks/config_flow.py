@@ -29,7 +29,7 @@ from homeassistant.config_entries import (
     ConfigFlowResult,
     OptionsFlow,
 )
-from homeassistant.const import CONF_WEBHOOK_ID
+from homeassistant.const import CONF_TOKEN, CONF_WEBHOOK_ID
 from homeassistant.core import callback
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import (
@@ -42,6 +42,7 @@ from homeassistant.helpers.config_entry_oauth2_flow import (
     ImplementationUnavailableError,
     async_get_implementations,
 )
+from homeassistant.helpers.network import NoURLAvailableError
 from homeassistant.helpers.selector import (
     BooleanSelector,
     NumberSelector,
@@ -54,7 +55,17 @@ from homeassistant.helpers.selector import (
     TextSelector,
 )
 import probatio
+from yarl import URL
 
+from .api_v3 import (
+    V3Session,
+    application_id_error,
+    async_connections_listed,
+    implementation_client,
+    is_application_id,
+    is_v3,
+    management_token_error,
+)
 from .connect import (
     MISSING_CREDENTIALS_ERRORS,
     ConnectSession,
@@ -64,6 +75,8 @@ from .connect import (
     async_subscribe_confirming,
     async_unsubscribe,
     connect_scopes,
+    connection_users,
+    discovered_from,
     grants_control,
     has_connect,
     known_vehicle_ids,
@@ -71,12 +84,15 @@ from .connect import (
     vehicle_record,
 )
 from .const import (
+    CONF_APPLICATION_ID,
     CONF_CLOUDHOOK,
     CONF_CONTROL,
     CONF_FALLBACK_HOURS,
     CONF_LOW_BATTERY,
     CONF_MANAGEMENT_TOKEN,
+    CONF_MONTHLY_BUDGET,
     CONF_SCOPES,
+    CONF_SMARTCAR_USER,
     CONF_SMARTCAR_USER_ID,
     CONF_SMARTCAR_WEBHOOK_ID,
     CONF_VEHICLES,
@@ -97,6 +113,8 @@ from .smartcar import (
     is_webhook_id,
     token_unique_id,
 )
+from .smartcar.client import SmartcarCredentialsError
+from .smartcar.v3 import Connection, SmartcarV3Client
 from .webhook import VerificationWindow
 
 CONF_SELECTED = "vehicles"
@@ -126,6 +144,10 @@ CONNECT_FAILURES = frozenset(
         "smartcar_error",
         "smartcar_unavailable",
         "user_rejected_authorize",
+        # API v3
+        "api_credentials_refused",
+        "legacy_credentials",
+        "billing_limit",
     }
 )
 
@@ -145,6 +167,11 @@ CONNECT_FAILED_SCHEMA = probatio.Schema(
 WEBHOOK_ID_SCHEMA = probatio.Schema(
     {probatio.Optional(CONF_SMARTCAR_WEBHOOK_ID, default=""): TextSelector()}
 )
+APPLICATION_SCHEMA = probatio.Schema(
+    {probatio.Required(CONF_APPLICATION_ID): TextSelector()}
+)
+# Up to what a paid plan may allow; 0 is no budget.
+MAX_MONTHLY_BUDGET = 100000
 LOW_BATTERY_SCHEMA = probatio.Schema(
     {
         probatio.Required(CONF_LOW_BATTERY): NumberSelector(
@@ -165,6 +192,37 @@ def control_schema(default: bool) -> probatio.Schema:
     return probatio.Schema(
         {probatio.Required(CONF_CONTROL, default=default): BooleanSelector()}
     )
+
+
+def users_schema(connections: Sequence[Connection]) -> probatio.Schema:
+    """Pick one Smartcar user of the application, each shown with their vehicles."""
+    options = []
+    for user_id in connection_users(connections):
+        cars = ", ".join(
+            vehicle_label(info, None)
+            for info, _vin in discovered_from(connections, user_id).values()
+        )
+        options.append(
+            SelectOptionDict(value=user_id, label=f"…{user_id[-8:]}: {cars}")
+        )
+    return probatio.Schema(
+        {
+            probatio.Required(CONF_SMARTCAR_USER): SelectSelector(
+                SelectSelectorConfig(options=options, mode=SelectSelectorMode.LIST)
+            )
+        }
+    )
+
+
+def budget_schema(budget: int) -> dict[probatio.Marker, object]:
+    """The monthly budget of billed calls the fallback update may spend (v3)."""
+    return {
+        probatio.Required(CONF_MONTHLY_BUDGET, default=budget): NumberSelector(
+            NumberSelectorConfig(
+                min=0, max=MAX_MONTHLY_BUDGET, step=1, mode=NumberSelectorMode.BOX
+            )
+        )
+    }
 
 
 def settings_schema(control: bool, hours: int) -> dict[probatio.Marker, object]:
@@ -300,6 +358,11 @@ class SmartcarWebhooksConfigFlow(AbstractOAuth2FlowHandler, domain=DOMAIN):
         self._connect_failure = ""
         self._connect_failure_placeholders: Mapping[str, str] | None = None
         self._subscribe_errors: dict[str, str] | None = None
+        # API v3: the API credentials' client, the Application ID, the connections
+        self._v3: SmartcarV3Client | None = None
+        self._application_id = ""
+        self._connections: list[Connection] = []
+        self._v3_webhook: str | None = None  # Smartcar's webhook id, once confirmed
 
     @property
     def logger(self) -> logging.Logger:
@@ -327,6 +390,8 @@ class SmartcarWebhooksConfigFlow(AbstractOAuth2FlowHandler, domain=DOMAIN):
             token = user_input[CONF_MANAGEMENT_TOKEN].strip()
             if not token:
                 errors["base"] = "empty_token"
+            elif (wrong := management_token_error(token)) is not None:
+                errors[CONF_MANAGEMENT_TOKEN] = wrong
             else:
                 await self.async_set_unique_id(token_unique_id(token))
                 self._abort_if_unique_id_configured()
@@ -528,14 +593,148 @@ class SmartcarWebhooksConfigFlow(AbstractOAuth2FlowHandler, domain=DOMAIN):
     async def async_step_auth(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Send the user to Smartcar Connect; a failure keeps the verified webhook."""
+        """Send the user to Smartcar Connect; a failure keeps the verified webhook.
+
+        API credentials (`client_…`) are checked first (a token is requested)
+        and the Application ID asked for; the Application ID pasted as the API
+        client id is refused before anything is stored.
+        """
+        if user_input is None and self._v3 is None:
+            client = implementation_client(self.hass, self.flow_impl)
+            if client is not None:
+                return await self._async_check_api_credentials(client)
+            client_id = str(getattr(self.flow_impl, "client_id", ""))
+            if self.source == SOURCE_USER and is_application_id(client_id):
+                return self._show_connect_failed("legacy_credentials")
         return self._keep_verified(await super().async_step_auth(user_input))
+
+    async def _async_check_api_credentials(
+        self, client: SmartcarV3Client
+    ) -> ConfigFlowResult:
+        try:
+            await client.check_credentials()
+        except SmartcarCredentialsError:
+            return self._keep_verified(
+                self.async_abort(reason="api_credentials_refused")
+            )
+        except SmartcarError as err:
+            return self._keep_verified(self.async_abort(reason=form_error_key(err)))
+        self._v3 = client
+        if self.source == SOURCE_REAUTH and is_v3(entry := self._get_reauth_entry()):
+            self._application_id = entry.data[CONF_APPLICATION_ID]
+            return self._keep_verified(await super().async_step_auth())
+        return await self.async_step_application()
+
+    async def async_step_application(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for the Application ID (Connect's client id), shown in the Dashboard."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            application_id = user_input[CONF_APPLICATION_ID].strip()
+            if (error := application_id_error(application_id)) is not None:
+                errors[CONF_APPLICATION_ID] = error
+            else:
+                self._application_id = application_id
+                return self._keep_verified(await super().async_step_auth())
+        try:
+            redirect_uri = str(getattr(self.flow_impl, "redirect_uri", "-"))
+        except NoURLAvailableError:
+            redirect_uri = "-"
+        return self.async_show_form(
+            step_id="application",
+            data_schema=self.add_suggested_values_to_schema(
+                APPLICATION_SCHEMA, user_input or {}
+            ),
+            errors=errors,
+            description_placeholders={
+                "redirect_uri": redirect_uri,
+                "dashboard_url": "https://dashboard.smartcar.com",
+            },
+        )
+
+    async def async_generate_authorize_url(self) -> str:
+        """Connect's URL; with API credentials its client id is the Application ID."""
+        url = await super().async_generate_authorize_url()
+        if self._application_id:
+            url = str(URL(url).update_query({"client_id": self._application_id}))
+        return url
 
     async def async_step_creation(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Exchange the code; a failure keeps the verified webhook."""
+        """Exchange the code; a failure keeps the verified webhook.
+
+        v3 has no user token: the grant is read from the application's
+        connections, which name the user.
+        """
+        if self._v3 is not None:
+            return await self._async_v3_signed_in(self._v3)
         return self._keep_verified(await super().async_step_creation(user_input))
+
+    async def _async_v3_signed_in(self, client: SmartcarV3Client) -> ConfigFlowResult:
+        try:
+            self._connections = await client.connections()
+        except SmartcarCredentialsError:
+            return self._keep_verified(
+                self.async_abort(reason="api_credentials_refused")
+            )
+        except SmartcarError as err:
+            return self._keep_verified(self.async_abort(reason=form_error_key(err)))
+        users = connection_users(self._connections)
+        if self.source == SOURCE_REAUTH:
+            known = self._get_reauth_entry().data.get(CONF_SMARTCAR_USER_ID)
+            if known in users or (known is None and len(users) == 1):
+                return await self._async_v3_user(known or users[0])
+            return self.async_abort(reason="wrong_account")
+        if not users:
+            return self._show_connect_failed("no_vehicles")
+        if len(users) == 1:
+            return await self._async_v3_user(users[0])
+        return await self.async_step_smartcar_user()
+
+    async def async_step_smartcar_user(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """The application has several users: pick the one signed in now."""
+        if user_input is not None and user_input[CONF_SMARTCAR_USER] in (
+            users := connection_users(self._connections)
+        ):
+            return await self._async_v3_user(
+                users[users.index(user_input[CONF_SMARTCAR_USER])]
+            )
+        return self.async_show_form(
+            step_id="smartcar_user", data_schema=users_schema(self._connections)
+        )
+
+    async def _async_v3_user(self, user_id: str) -> ConfigFlowResult:
+        """The user's vehicles; nothing to subscribe when the webhook does it itself."""
+        assert self._v3 is not None
+        data: dict[str, Any] = {
+            "auth_implementation": self.flow_impl.domain,
+            CONF_APPLICATION_ID: self._application_id,
+            CONF_SCOPES: list(connect_scopes(self._control)),
+        }
+        if self.source == SOURCE_REAUTH:
+            return self._finish_reauth(data, user_id)
+        self._oauth_data, self._user_id = data, user_id
+        self._discovered = discovered_from(self._connections, user_id)
+        if not self._discovered:
+            return self._show_connect_failed("no_vehicles")
+        assert self._hook is not None
+        for candidate in self._hook.candidates:
+            try:
+                smartcar_webhook = await self._v3.webhook(candidate)
+            except SmartcarError:
+                continue  # not this application's webhook, or not reachable now
+            self._v3_webhook = candidate
+            if smartcar_webhook.auto_subscribe:
+                self._selected = list(self._discovered)
+                return self._create_connect_entry(
+                    candidate, dict.fromkeys(self._selected), auto=True
+                )
+            break
+        return await self.async_step_vehicles()
 
     async def async_step_authorize_rejected(
         self, data: None = None
@@ -605,33 +804,58 @@ class SmartcarWebhooksConfigFlow(AbstractOAuth2FlowHandler, domain=DOMAIN):
 
     async def _async_subscribe(self, candidates: Sequence[str]) -> ConfigFlowResult:
         """Subscribe to the first candidate Smartcar accepts, else ask for the id."""
-        confirmed, results = await async_subscribe_confirming(
-            smartcar_client(self.hass),
-            self._oauth_data["token"]["access_token"],
-            candidates,
-            self._selected,
-        )
+        if self._v3 is not None and self._user_id is not None:
+            confirmed, results = await async_subscribe_confirming(
+                self._v3,
+                self._user_id,
+                [self._v3_webhook] if self._v3_webhook else candidates,
+                self._selected,
+            )
+        else:
+            confirmed, results = await async_subscribe_confirming(
+                smartcar_client(self.hass),
+                self._oauth_data["token"]["access_token"],
+                candidates,
+                self._selected,
+            )
         if confirmed is None:
             self._subscribe_errors = {"base": failure_key(results)} if results else None
             return await self.async_step_smartcar_webhook_id()
         return self._create_connect_entry(confirmed, results)
 
     def _create_connect_entry(
-        self, confirmed: str | None, results: dict[str, str | None]
+        self,
+        confirmed: str | None,
+        results: dict[str, str | None],
+        *,
+        auto: bool = False,
     ) -> ConfigFlowResult:
-        """The entry with the sign-in, the subscribed vehicles and the confirmed id."""
+        """The entry with the sign-in, the subscribed vehicles and the confirmed id.
+
+        `auto`: the webhook subscribes every vehicle itself (Smartcar's
+        Dashboard: Automatically subscribe all vehicles).
+        """
+        user = self._user_id if self._v3 is not None else None
         data = {
             **self._entry_data(),
             **self._oauth_data,
             CONF_SMARTCAR_USER_ID: self._user_id,
             CONF_VEHICLES: {
-                vehicle_id: vehicle_record(self._discovered[vehicle_id][0])
+                vehicle_id: vehicle_record(self._discovered[vehicle_id][0], user)
                 for vehicle_id, error in results.items()
                 if error is None
             },
         }
         if confirmed is not None:
             data[CONF_SMARTCAR_WEBHOOK_ID] = confirmed
+        if auto:
+            return self._create_entry(
+                data,
+                description="auto_subscribed",
+                placeholders={
+                    "subscribed": _names(vehicle_labels(self._discovered), results)
+                },
+            )
         if not results:
             return self._create_entry(data, description="nothing_subscribed")
         succeeded, placeholders = report(vehicle_labels(self._discovered), results, {})
@@ -673,6 +897,13 @@ class SmartcarWebhooksConfigFlow(AbstractOAuth2FlowHandler, domain=DOMAIN):
         entry = self._get_reauth_entry()
         if entry.data.get(CONF_SMARTCAR_USER_ID) not in (None, user_id):
             return self.async_abort(reason="wrong_account")
+        if CONF_APPLICATION_ID in data:
+            # API credentials: the entry speaks v3 now, without the v2.0 tokens;
+            # its devices, entities and history stay.
+            kept = {k: v for k, v in entry.data.items() if k != CONF_TOKEN}
+            return self.async_update_reload_and_abort(
+                entry, data={**kept, **data, CONF_SMARTCAR_USER_ID: user_id}
+            )
         return self.async_update_reload_and_abort(
             entry, data_updates={**data, CONF_SMARTCAR_USER_ID: user_id}
         )
@@ -731,6 +962,7 @@ class SmartcarOptionsFlow(OptionsFlow):
         self._selected: set[str] = set()
         self._current: set[str] = set()
         self._options: dict[str, Any] = {}
+        self._v3: SmartcarV3Client | None = None
 
     async def async_step_init(
         self, user_input: dict[str, Any] | None = None
@@ -767,12 +999,46 @@ class SmartcarOptionsFlow(OptionsFlow):
             return session
         return ConnectSession(self.hass, entry)
 
+    def _v3_session(self) -> V3Session:
+        """The loaded entry's application token, else a new one."""
+        entry = self.config_entry
+        if entry.state is ConfigEntryState.LOADED:
+            session: V3Session = entry.runtime_data.v3
+            return session
+        return V3Session(self.hass, entry)
+
+    async def _async_v3_discover(self) -> ConfigFlowResult | None:
+        """List the user's connections again; a vanished one raises its repair."""
+        entry = self.config_entry
+        session = self._v3_session()
+        user_id = str(entry.data.get(CONF_SMARTCAR_USER_ID) or "")
+        try:
+            client = await session.async_client()
+            connections = await client.connections(user_id=user_id or None)
+        except SmartcarCredentialsError:
+            session.credentials_refused()
+            return self.async_abort(reason="api_credentials_refused")
+        except (LookupError, *MISSING_CREDENTIALS_ERRORS):
+            return self.async_abort(reason="missing_credentials")
+        except ImplementationUnavailableError:
+            return self.async_abort(reason="cannot_connect")
+        except SmartcarError as err:
+            return self.async_abort(reason=form_error_key(err))
+        session.credentials_accepted()
+        self._v3, self._access_token = client, user_id
+        self._discovered = discovered_from(connections, user_id)
+        async_connections_listed(self.hass, entry, set(self._discovered))
+        return None
+
     async def async_step_vehicles(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """List the user's vehicles with the subscribed ones selected."""
         entry = self.config_entry
-        if not self._discovered:
+        if not self._discovered and is_v3(entry):
+            if (failed := await self._async_v3_discover()) is not None:
+                return failed
+        elif not self._discovered:
             try:
                 self._access_token = await self._connect_session().async_access_token()
                 self._discovered = await async_discover_vehicles(
@@ -791,15 +1057,17 @@ class SmartcarOptionsFlow(OptionsFlow):
         labels = vehicle_labels(self._discovered)
         self._current = known_vehicle_ids(self.hass, entry) & set(labels)
         if user_input is None:
-            return self.async_show_form(
-                step_id="vehicles",
-                data_schema=vehicles_schema(labels, sorted(self._current)).extend(
-                    settings_schema(
-                        grants_control(entry),
-                        int(entry.options.get(CONF_FALLBACK_HOURS, 0)),
-                    )
-                ),
+            schema = vehicles_schema(labels, sorted(self._current)).extend(
+                settings_schema(
+                    grants_control(entry),
+                    int(entry.options.get(CONF_FALLBACK_HOURS, 0)),
+                )
             )
+            if is_v3(entry):
+                schema = schema.extend(
+                    budget_schema(int(entry.options.get(CONF_MONTHLY_BUDGET, 0)))
+                )
+            return self.async_show_form(step_id="vehicles", data_schema=schema)
         self._async_settings(user_input)
         self._selected = {v for v in user_input[CONF_SELECTED] if v in labels}
         if self._selected == self._current:
@@ -828,13 +1096,17 @@ class SmartcarOptionsFlow(OptionsFlow):
         """Subscribe and unsubscribe; an unconfirmed id changes nothing until accepted."""
         entry = self.config_entry
         subscribed = await async_subscribe(
-            smartcar_client(self.hass),
+            self._v3 or smartcar_client(self.hass),
             self._access_token,
             webhook_id,
             sorted(self._selected - self._current),
         )
         unsubscribed = await async_unsubscribe(
-            self.hass, entry, self._current - self._selected, webhook_id=webhook_id
+            self.hass,
+            entry,
+            self._current - self._selected,
+            webhook_id=webhook_id,
+            v3=self._v3_session() if self._v3 is not None else None,
         )
         outcome = {**subscribed, **unsubscribed}
         if not confirmed and all(error is not None for error in outcome.values()):
@@ -846,7 +1118,10 @@ class SmartcarOptionsFlow(OptionsFlow):
         vehicles = dict(entry.data.get(CONF_VEHICLES, {}))
         for vehicle_id, error in subscribed.items():
             if error is None:
-                vehicles[vehicle_id] = vehicle_record(self._discovered[vehicle_id][0])
+                vehicles[vehicle_id] = vehicle_record(
+                    self._discovered[vehicle_id][0],
+                    self._access_token if self._v3 is not None else None,
+                )
         for vehicle_id in unsubscribed:
             # The user removed it: it goes, even if Smartcar did not answer.
             vehicles.pop(vehicle_id, None)
@@ -877,10 +1152,12 @@ class SmartcarOptionsFlow(OptionsFlow):
         self._options = {
             key: value
             for key, value in entry.options.items()
-            if key != CONF_FALLBACK_HOURS
+            if key not in (CONF_FALLBACK_HOURS, CONF_MONTHLY_BUDGET)
         }
         if hours := int(user_input.get(CONF_FALLBACK_HOURS, 0)):
             self._options[CONF_FALLBACK_HOURS] = hours
+        if budget := int(user_input.get(CONF_MONTHLY_BUDGET, 0)):
+            self._options[CONF_MONTHLY_BUDGET] = budget
         control = bool(user_input.get(CONF_CONTROL, grants_control(entry)))
         if control != grants_control(entry):
             entry.async_start_reauth(self.hass, data={CONF_CONTROL: control})

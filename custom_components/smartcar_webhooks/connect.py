@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -24,6 +24,7 @@ from homeassistant.helpers.config_entry_oauth2_flow import (
 )
 from homeassistant.helpers.event import async_track_time_interval
 
+from .api_v3 import V3Session, is_v3, vehicle_user_id
 from .const import (
     API_BASE,
     CONF_MANAGEMENT_TOKEN,
@@ -42,6 +43,8 @@ from .smartcar import (
     SmartcarError,
     VehicleInfo,
 )
+from .smartcar.v3 import Connection
+from .smartcar.vehicle_api import VehicleApi
 
 # A user's vehicles as Connect lists them: id -> (make/model/year, VIN if permitted).
 type Discovered = dict[str, tuple[VehicleInfo, str | None]]
@@ -88,8 +91,11 @@ def grants_control(entry: ConfigEntry) -> bool:
 
 
 def has_connect(entry: ConfigEntry) -> bool:
-    """Whether the entry signed in with Smartcar Connect (else webhook-only)."""
-    return CONF_TOKEN in entry.data
+    """Whether the entry signed in with Smartcar Connect (else webhook-only).
+
+    A v2.0 entry keeps the user's tokens; a v3 entry the Application ID.
+    """
+    return CONF_TOKEN in entry.data or is_v3(entry)
 
 
 class ConnectSession:
@@ -126,9 +132,10 @@ def async_setup_token_upkeep(
 ) -> None:
     """Keep the refresh token alive on a schedule; a 4xx refusal starts reauth.
 
-    The first refresh is set-up's own check of the credentials.
+    The first refresh is set-up's own check of the credentials. A v3 entry
+    has no user token: its application token is requested when needed.
     """
-    if not has_connect(entry):
+    if CONF_TOKEN not in entry.data:
         return
 
     async def refresh(_now: datetime) -> None:
@@ -174,15 +181,15 @@ async def _async_per_vehicle(
 
 
 async def async_subscribe(
-    client: SmartcarClient,
-    access_token: str,
+    client: VehicleApi,
+    who: str,
     webhook_id: str,
     vehicle_ids: list[str],
 ) -> dict[str, str | None]:
-    """Subscribe vehicles with the user's access token."""
+    """Subscribe vehicles: v2.0 with the user's access token, v3 for the user id."""
     return await _async_per_vehicle(
         vehicle_ids,
-        lambda vehicle_id: client.subscribe(access_token, vehicle_id, webhook_id),
+        lambda vehicle_id: client.subscribe(who, vehicle_id, webhook_id),
     )
 
 
@@ -192,10 +199,13 @@ async def async_unsubscribe(
     vehicle_ids: set[str],
     *,
     webhook_id: str | None = None,
+    v3: V3Session | None = None,
 ) -> dict[str, str | None]:
-    """Unsubscribe vehicles with the management token; vehicle id -> error or None.
+    """Unsubscribe vehicles; vehicle id -> error or None.
 
-    From the entry's Smartcar webhook, or from `webhook_id` (one being confirmed).
+    v2.0 with the management token, v3 through the Management API with the
+    application token (the entry's `v3` session, else a new one). From the
+    entry's Smartcar webhook, or from `webhook_id` (one being confirmed).
     """
     webhook_id = webhook_id or entry.data.get(CONF_SMARTCAR_WEBHOOK_ID)
     if not vehicle_ids:
@@ -203,16 +213,37 @@ async def async_unsubscribe(
     if webhook_id is None:
         LOGGER.warning("Smartcar's webhook id is unknown; cannot unsubscribe vehicles")
         return dict.fromkeys(vehicle_ids, "unknown_webhook")
-    client = smartcar_client(hass)
-    token = entry.data[CONF_MANAGEMENT_TOKEN]
-
     ordered = sorted(vehicle_ids)
     try:
         async with asyncio.timeout(UNSUBSCRIBE_TIMEOUT):
+            client: VehicleApi
+            if is_v3(entry):
+                client = await (v3 or V3Session(hass, entry)).async_client()
+
+                def who(vehicle_id: str) -> str:
+                    return vehicle_user_id(entry, vehicle_id) or ""
+
+            else:
+                client = smartcar_client(hass)
+                token = entry.data[CONF_MANAGEMENT_TOKEN]
+
+                def who(vehicle_id: str) -> str:
+                    return str(token)
+
             outcome = await _async_per_vehicle(
                 ordered,
-                lambda vehicle_id: client.unsubscribe(token, vehicle_id, webhook_id),
+                lambda vehicle_id: client.unsubscribe(
+                    who(vehicle_id), vehicle_id, webhook_id
+                ),
             )
+    except (
+        LookupError,
+        OAuth2TokenRequestBaseError,
+        ImplementationUnavailableError,
+        *MISSING_CREDENTIALS_ERRORS,
+    ):
+        LOGGER.warning("The Smartcar API credentials are missing; cannot unsubscribe")
+        outcome = dict.fromkeys(ordered, "missing_credentials")
     except TimeoutError:
         outcome = dict.fromkeys(ordered, "cannot_connect")
     if failed := sum(1 for error in outcome.values() if error is not None):
@@ -220,9 +251,12 @@ async def async_unsubscribe(
     return outcome
 
 
-def vehicle_record(info: VehicleInfo) -> dict[str, Any]:
-    """How a subscribed vehicle is kept in the entry."""
-    return {"make": info.make, "model": info.model, "year": info.year}
+def vehicle_record(info: VehicleInfo, user_id: str | None = None) -> dict[str, Any]:
+    """How a subscribed vehicle is kept in the entry (v3: with its Smartcar user)."""
+    record: dict[str, Any] = {"make": info.make, "model": info.model, "year": info.year}
+    if user_id is not None:
+        record["user_id"] = user_id
+    return record
 
 
 async def async_discover_vehicles(
@@ -246,9 +280,23 @@ async def async_discover_vehicles(
     return dict(zip(ids, described, strict=True))
 
 
+def connection_users(connections: Iterable[Connection]) -> list[str]:
+    """The Smartcar users of the application's connections, in Smartcar's order."""
+    return list(dict.fromkeys(connection.user_id for connection in connections))
+
+
+def discovered_from(connections: Iterable[Connection], user_id: str) -> Discovered:
+    """A user's vehicles as v3's connections describe them (v3 shares no VIN here)."""
+    return {
+        connection.vehicle_id: (connection.vehicle, None)
+        for connection in connections
+        if connection.user_id == user_id
+    }
+
+
 async def async_subscribe_confirming(
-    client: SmartcarClient,
-    access_token: str,
+    client: VehicleApi,
+    who: str,
     candidates: Sequence[str],
     vehicle_ids: list[str],
 ) -> tuple[str | None, dict[str, str | None]]:
@@ -260,7 +308,7 @@ async def async_subscribe_confirming(
     """
     results: dict[str, str | None] = {}
     for candidate in candidates:
-        results = await async_subscribe(client, access_token, candidate, vehicle_ids)
+        results = await async_subscribe(client, who, candidate, vehicle_ids)
         if any(error is None for error in results.values()):
             return candidate, results
     return None, results

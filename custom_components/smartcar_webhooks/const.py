@@ -104,3 +104,29 @@ API_BASE: Final = _dev_url("SMARTCAR_WEBHOOKS_DEV_API_URL", "https://api.smartca
 # What Connect asks for to read: every permission a signal we read needs (the
 # signal registry, smartcar/signals.py).
 OAUTH2_SCOPES: Final = READ_SCOPES
+
+# --- Smartcar API v3 (issue 18) ------------------------------------------------
+# Entry data of a v3 entry: the Application ID (Connect's client_id) marks it.
+CONF_APPLICATION_ID: Final = "application_id"
+# Flow field: which Smartcar user of the application this entry is.
+CONF_SMARTCAR_USER: Final = "smartcar_user"
+# Option: billed calls per vehicle and month the fallback update may spend (0: no limit).
+CONF_MONTHLY_BUDGET: Final = "monthly_budget"
+ISSUE_API_CREDENTIALS: Final = "api_credentials_refused"
+ISSUE_BILLING: Final = "billing_limit"
+ISSUE_CONNECTION_GONE: Final = "connection_gone"
+ISSUE_BUDGET: Final = "budget_reached"
+ISSUE_MOVE_TO_V3: Final = "move_to_v3"
+
+# Development only, like the URLs above (scripts/develop, scripts/e2e): https or
+# loopback, and a warning at every start while one is active.
+V3_TOKEN_URL: Final = _dev_url(
+    "SMARTCAR_WEBHOOKS_DEV_V3_TOKEN_URL", "https://iam.smartcar.com/oauth2/token"
+)
+VEHICLE_API_BASE: Final = _dev_url(
+    "SMARTCAR_WEBHOOKS_DEV_VEHICLE_API_URL", "https://vehicle.api.smartcar.com/v3"
+)
+MANAGEMENT_API_BASE: Final = _dev_url(
+    "SMARTCAR_WEBHOOKS_DEV_MANAGEMENT_API_URL",
+    "https://management.api.smartcar.com/v3",
+)

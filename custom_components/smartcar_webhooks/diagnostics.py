@@ -23,6 +23,7 @@ TO_REDACT = {
     CONF_SMARTCAR_WEBHOOK_ID,
     CONF_SMARTCAR_USER_ID,
     CONF_TOKEN,
+    "user_id",  # a v3 vehicle's Smartcar user
 }
 
 

@@ -10,13 +10,14 @@ from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .control import lock, unlock
 from .control_entity import (
     SmartcarTwoCommandEntity,
     SmartcarTwoCommandEntityDescription,
     async_add_control_entities,
 )
 from .runtime import SmartcarConfigEntry
-from .smartcar import CONTROL_SECURITY, Field, SmartcarClient
+from .smartcar import CONTROL_SECURITY, Field
 
 # Commands wait for Smartcar and the car: one at a time.
 PARALLEL_UPDATES = 1
@@ -35,8 +36,8 @@ LOCKS: tuple[SmartcarLockEntityDescription, ...] = (
         key=Field.LOCKED.value,
         field=Field.LOCKED,
         permissions=frozenset({CONTROL_SECURITY}),
-        on_fn=SmartcarClient.lock,
-        off_fn=SmartcarClient.unlock,
+        on_fn=lock,
+        off_fn=unlock,
     ),
 )
 

@@ -16,19 +16,15 @@ from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.event import async_call_later
 
+from .control import set_charge_limit
 from .control_entity import (
     SmartcarControlEntity,
     SmartcarControlEntityDescription,
     async_add_control_entities,
 )
 from .runtime import SmartcarConfigEntry
-from .smartcar import (
-    CHARGE_LIMIT_MAX,
-    CHARGE_LIMIT_MIN,
-    CONTROL_CHARGE,
-    Field,
-    SmartcarClient,
-)
+from .smartcar import CHARGE_LIMIT_MAX, CHARGE_LIMIT_MIN, CONTROL_CHARGE, Field
+from .smartcar.vehicle_api import CommandResult, VehicleApi
 
 # Calls run at once, so that a run of slider steps settles into one command;
 # each entity still sends its commands one at a time (its own lock).
@@ -43,7 +39,7 @@ class SmartcarNumberEntityDescription(
 ):
     """A number whose field is the car's own report of it."""
 
-    set_fn: Callable[[SmartcarClient, str, str, float], Awaitable[None]]
+    set_fn: Callable[[VehicleApi, str, str, float], Awaitable[CommandResult | None]]
 
 
 NUMBERS: tuple[SmartcarNumberEntityDescription, ...] = (
@@ -57,7 +53,7 @@ NUMBERS: tuple[SmartcarNumberEntityDescription, ...] = (
         native_step=1,
         native_unit_of_measurement=PERCENTAGE,
         mode=NumberMode.SLIDER,
-        set_fn=SmartcarClient.set_charge_limit,
+        set_fn=set_charge_limit,
     ),
 )
 

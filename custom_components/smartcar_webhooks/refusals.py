@@ -23,6 +23,7 @@ from .smartcar import (
     SmartcarServerError,
     SmartcarVehicleStateError,
 )
+from .smartcar.client import SmartcarBillingError, SmartcarCredentialsError
 
 # What the client raises: Smartcar answered with an error, or could not be reached.
 type Refusal = SmartcarApiError | SmartcarConnectionError
@@ -30,6 +31,8 @@ type Refusal = SmartcarApiError | SmartcarConnectionError
 # Most specific first: (error class, key of an action's error, key of a form's error).
 REFUSALS: tuple[tuple[type[SmartcarError], str, str], ...] = (
     (SmartcarRateLimitError, "rate_limited", "rate_limited"),
+    (SmartcarBillingError, "billing_limit", "billing_limit"),
+    (SmartcarCredentialsError, "api_credentials_refused", "api_credentials_refused"),
     (SmartcarPermissionError, "missing_permission", "invalid_auth"),
     (SmartcarAuthError, "invalid_auth", "invalid_auth"),
     (SmartcarNotCapableError, "not_capable", "smartcar_error"),

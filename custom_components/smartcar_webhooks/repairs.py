@@ -12,7 +12,7 @@ from homeassistant.components.repairs import (
 from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 from homeassistant.core import HomeAssistant
 
-from .const import CONF_MANAGEMENT_TOKEN, ISSUE_BAD_SIGNATURES
+from .const import CONF_MANAGEMENT_TOKEN, ISSUE_BAD_SIGNATURES, ISSUE_MOVE_TO_V3
 from .management_token import TOKEN_SCHEMA, async_change_token
 
 
@@ -39,6 +39,26 @@ class OpenVerificationWindowFlow(ConfirmRepairFlow):
             if (entry := _loaded_entry(self.hass, self._entry_id)) is None:
                 return self.async_abort(reason="entry_not_loaded")
             entry.runtime_data.window.open()
+            return self.async_create_entry(data={})
+        return self.async_show_form(step_id="confirm")
+
+
+class MoveToV3Flow(ConfirmRepairFlow):
+    """Confirming starts the entry's sign-in, where the API credentials are picked."""
+
+    def __init__(self, entry_id: str | None) -> None:
+        """Remember which entry the issue is about."""
+        super().__init__()
+        self._entry_id = entry_id
+
+    async def async_step_confirm(
+        self, user_input: dict[str, str] | None = None
+    ) -> RepairsFlowResult:
+        """Start the sign-in; the entry moves once it is done."""
+        if user_input is not None:
+            if (entry := _loaded_entry(self.hass, self._entry_id)) is None:
+                return self.async_abort(reason="entry_not_loaded")
+            entry.async_start_reauth(self.hass)
             return self.async_create_entry(data={})
         return self.async_show_form(step_id="confirm")
 
@@ -96,4 +116,6 @@ async def async_create_fix_flow(
     entry_id = entry_id if isinstance(entry_id, str) else None
     if issue_id.startswith(ISSUE_BAD_SIGNATURES):
         return NewManagementTokenFlow(entry_id)
+    if issue_id.startswith(ISSUE_MOVE_TO_V3):
+        return MoveToV3Flow(entry_id)
     return OpenVerificationWindowFlow(entry_id)

@@ -26,11 +26,13 @@ from homeassistant.helpers.translation import async_get_translations
 from homeassistant.util import dt as dt_util
 
 from . import webhook_owner
+from .api_v3 import V3Session, is_v3
 from .connect import ConnectSession, async_setup_token_upkeep, has_connect
 from .const import (
     BAD_SIGNATURE_LIMIT,
     BAD_SIGNATURE_SPAN,
     CONF_MANAGEMENT_TOKEN,
+    CONF_SMARTCAR_USER_ID,
     CONF_SMARTCAR_WEBHOOK_ID,
     CONF_VEHICLES,
     DEFAULT_TITLE,
@@ -62,6 +64,7 @@ from .smartcar import (
     verify_signature,
 )
 from .store import Outcome, VehicleStore
+from .usage import UsageCounter
 from .vehicle import KEY_CHARGING_EVENT, KEY_INFO, VehicleState, concerns_us
 from .webhook import Handler, VerificationWindow, async_create_handler
 
@@ -138,7 +141,12 @@ class SmartcarRuntime:
         self.store = VehicleStore(hass, entry.entry_id)
         # Connect entries: the one sign-in the controls, options and upkeep share.
         self.connect = ConnectSession(hass, entry)
-        self.controller = SmartcarController(hass, entry, self.store, self.connect)
+        # v3 entries: the one application token all vehicles of the entry share.
+        self.v3 = V3Session(hass, entry)
+        self.usage = UsageCounter(hass, entry.entry_id)
+        self.controller = SmartcarController(
+            hass, entry, self.store, self.connect, self.v3, self.usage
+        )
         self.window = VerificationWindow(self._on_verified)
         self._test_notice: asyncio.Task[None] | None = None
         self._handler: Handler | None = None
@@ -152,6 +160,7 @@ class SmartcarRuntime:
         """Load the store (migrating an older version's states) and known vehicles."""
         entry, store = self.entry, self.store
         store.low_battery = partial(low_battery, entry)
+        await self.usage.async_load()
         if not await store.async_load():
             store.async_restore(async_restored_state(self.hass, entry.entry_id))
             store.async_save_soon()  # what was migrated is the state from now on
@@ -261,7 +270,9 @@ class SmartcarRuntime:
         ):
             owner.detach(self._handler)
         self.window.close()
+        self.v3.forget()
         await self.store.async_close()
+        await self.usage.async_flush()
 
     @callback
     def async_remove_vehicle(self, vehicle_id: str) -> None:
@@ -308,6 +319,8 @@ class SmartcarRuntime:
         if not isinstance(delivery, ChargingEvent):
             self._learn_title(delivery.webhook_name)
         outcome = self.store.async_apply(delivery)
+        if not isinstance(delivery, ChargingEvent) and is_v3(self.entry):
+            self._attach_user(delivery)
         if (
             outcome is Outcome.APPLIED
             and isinstance(delivery, ErrorDelivery)
@@ -316,6 +329,44 @@ class SmartcarRuntime:
         ):
             self.entry.async_start_reauth(self.hass)
         return outcome.value
+
+    @callback
+    def _attach_user(self, delivery: DataDelivery | ErrorDelivery) -> None:
+        """A signed delivery names the vehicle's user (`data.user.id`): keep it.
+
+        A vehicle of the entry's user that the entry did not list yet (the
+        webhook subscribes every vehicle itself) joins it, so it can be read
+        and controlled; a vehicle of another user is never attached to this one.
+        """
+        if (user_id := delivery.user_id) is None:
+            return
+        infos = (
+            [report.vehicle for report in delivery.vehicles]
+            if isinstance(delivery, DataDelivery)
+            else [delivery.vehicle]
+        )
+        vehicles = dict(self.entry.data.get(CONF_VEHICLES, {}))
+        changed = False
+        for info in infos:
+            record = vehicles.get(info.vehicle_id)
+            if isinstance(record, dict):
+                if record.get("user_id") != user_id and user_id == self.entry.data.get(
+                    CONF_SMARTCAR_USER_ID
+                ):
+                    vehicles[info.vehicle_id] = {**record, "user_id": user_id}
+                    changed = True
+            elif user_id == self.entry.data.get(CONF_SMARTCAR_USER_ID):
+                vehicles[info.vehicle_id] = {
+                    "make": info.make,
+                    "model": info.model,
+                    "year": info.year,
+                    "user_id": user_id,
+                }
+                changed = True
+        if changed:
+            self.hass.config_entries.async_update_entry(
+                self.entry, data={**self.entry.data, CONF_VEHICLES: vehicles}
+            )
 
     def _asks_to_sign_in(self, delivery: ErrorDelivery) -> bool:
         # Only a newly applied error about the account, the vehicle or a signal

@@ -30,6 +30,7 @@ from .entity import (
 )
 from .runtime import SmartcarConfigEntry
 from .smartcar import Field, Kind, Presentation, Signal, TroubleCodes, native_unit
+from .usage_sensor import async_add_usage_sensors
 from .vehicle import KEY_LAST_DELIVERY, KEY_LAST_UPDATE, VehicleState
 
 # Push only: entities never poll, so no request is ever made in parallel.
@@ -182,3 +183,4 @@ async def async_setup_entry(
 ) -> None:
     """Add sensors as vehicles report their fields."""
     async_add_vehicle_entities(entry, SENSORS, SmartcarSensor, async_add_entities)
+    async_add_usage_sensors(entry, async_add_entities)  # issue 18.8: billed calls

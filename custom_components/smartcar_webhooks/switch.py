@@ -10,13 +10,14 @@ from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .control import start_charging, stop_charging
 from .control_entity import (
     SmartcarTwoCommandEntity,
     SmartcarTwoCommandEntityDescription,
     async_add_control_entities,
 )
 from .runtime import SmartcarConfigEntry
-from .smartcar import CONTROL_CHARGE, Field, SmartcarClient
+from .smartcar import CONTROL_CHARGE, Field
 
 # Commands wait for Smartcar and the car: one at a time.
 PARALLEL_UPDATES = 1
@@ -35,8 +36,8 @@ SWITCHES: tuple[SmartcarSwitchEntityDescription, ...] = (
         key=Field.CHARGING.value,
         field=Field.CHARGING,
         permissions=frozenset({CONTROL_CHARGE}),
-        on_fn=SmartcarClient.start_charging,
-        off_fn=SmartcarClient.stop_charging,
+        on_fn=start_charging,
+        off_fn=stop_charging,
     ),
 )
 

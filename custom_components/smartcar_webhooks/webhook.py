@@ -37,6 +37,7 @@ from .smartcar import (
     parse_unsigned_verify,
     verify_signature,
 )
+from .smartcar.event_types import unknown_event_type
 from .store import NotKeptError
 
 SIGNATURE_HEADER = "SC-Signature"
@@ -266,6 +267,9 @@ def async_create_handler(
         try:
             delivery = parse_delivery(body, received_at=dt_util.utcnow())
         except InvalidDeliveryError as err:
+            if (event_type := unknown_event_type(body)) is not None:
+                LOGGER.debug("Ignored a signed Smartcar event of type %s", event_type)
+                return _json(HTTPStatus.OK, {"status": "ignored"})
             LOGGER.warning("Rejected a signed Smartcar delivery: %s", err)
             return _json(HTTPStatus.BAD_REQUEST, {"error": str(err)})
         if isinstance(delivery, VerifyRequest):

@@ -1617,6 +1617,7 @@ def test_v4_vehicle_error_fixture(
             ),
         ),
         webhook_name="Home Assistant test",
+        user_id="5415f06f-9bb6-474a-abc7-8746a362ef3f",
     )
 
 

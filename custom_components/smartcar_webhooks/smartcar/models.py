@@ -118,6 +118,7 @@ class DataDelivery:
     vehicles: tuple[VehicleReport, ...]
     dropped: tuple[DroppedField, ...] = ()
     webhook_name: str | None = None  # 4.0 `meta.webhookName`, cleaned
+    user_id: str | None = None  # 4.0 `data.user.id`: whose vehicle it is
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,6 +161,7 @@ class ErrorDelivery:
     vehicle: VehicleInfo
     errors: tuple[VehicleError, ...]
     webhook_name: str | None = None
+    user_id: str | None = None  # `data.user.id`
 
 
 type Delivery = VerifyRequest | DataDelivery | ChargingEvent | ErrorDelivery

@@ -131,6 +131,8 @@ def parse_v4(document: dict[str, Any], received_at: datetime) -> Delivery:
         clean_id(document.get("eventId")) or clean_id(meta.get("deliveryId")) or ""
     )
     vehicle = vehicle_info(_object(data.get("vehicle"), "vehicle"))
+    raw_user = data.get("user")
+    user_id = clean_id(raw_user.get("id")) if isinstance(raw_user, dict) else None
     if event_type == "VEHICLE_ERROR":
         raw_errors = _list(data.get("errors"), "errors")
         if len(raw_errors) > MAX_ERRORS_PER_DELIVERY:
@@ -149,6 +151,7 @@ def parse_v4(document: dict[str, Any], received_at: datetime) -> Delivery:
             vehicle,
             errors,
             webhook_name,
+            user_id,
         )
     collector = Collector(vehicle.vehicle_id, delivery_id)
     signals = _list(data.get("signals"), "signals")
@@ -171,6 +174,7 @@ def parse_v4(document: dict[str, Any], received_at: datetime) -> Delivery:
         vehicles=(VehicleReport(vehicle, delivery_id, tuple(collector.readings)),),
         dropped=tuple(collector.dropped),
         webhook_name=webhook_name,
+        user_id=user_id,
     )
 
 
