@@ -18,6 +18,7 @@ from homeassistant.const import EntityCategory, Platform
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .control_entity import async_without_controlled
 from .entity import (
     SmartcarEntity,
     SmartcarEntityDescription,
@@ -168,6 +169,5 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add binary sensors as vehicles report their fields."""
-    async_add_vehicle_entities(
-        entry, BINARY_SENSORS, SmartcarBinarySensor, async_add_entities
-    )
+    sensors = async_without_controlled(entry, Platform.BINARY_SENSOR, BINARY_SENSORS)
+    async_add_vehicle_entities(entry, sensors, SmartcarBinarySensor, async_add_entities)

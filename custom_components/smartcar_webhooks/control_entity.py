@@ -16,15 +16,17 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from homeassistant.core import callback
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.entity import Entity
 
+from .const import CONF_VEHICLES, DOMAIN
 from .control import Command, SmartcarController
 from .entity import (
     SmartcarEntity,
     SmartcarEntityDescription,
     async_add_vehicle_entities,
 )
-from .smartcar import Value
+from .smartcar import CONTROL_CHARGE, CONTROL_SECURITY, Field, Value
 from .vehicle import KEY_LAST_DELIVERY, VehicleState
 
 if TYPE_CHECKING:
@@ -64,6 +66,58 @@ def _permitted[DescriptionT: SmartcarControlEntityDescription](
         replace(description, exists_fn=partial(exists, description))
         for description in descriptions
         if description.permissions & controller.permitted
+    ]
+
+
+# A reading a control shows too, and the permission of that control: a car Home
+# Assistant controls shows the fact once, on the control (issue 21.4).
+SHOWN_BY_CONTROL: dict[str, str] = {
+    Field.CHARGE_LIMIT.value: CONTROL_CHARGE,  # the *Charge limit setting* number
+    Field.LOCKED.value: CONTROL_SECURITY,  # the *Door lock* lock
+}
+
+
+@callback
+def async_without_controlled[DescriptionT: SmartcarEntityDescription](
+    entry: SmartcarConfigEntry, domain: str, descriptions: Sequence[DescriptionT]
+) -> list[DescriptionT]:
+    """A platform's readings, less those a control of the same car shows.
+
+    A reading stays for a webhook-only entry, a vehicle this entry does not
+    control, or a permission not granted; an entity of such a reading left
+    from before is removed from the registry.
+    """
+    controller = entry.runtime_data.controller
+    shown = {
+        key
+        for key, permission in SHOWN_BY_CONTROL.items()
+        if permission in controller.permitted
+    }
+    if not shown:
+        return list(descriptions)
+    registry = er.async_get(entry.runtime_data.hass)
+    for vehicle_id in entry.data.get(CONF_VEHICLES, {}):
+        if not controller.controls(vehicle_id):
+            continue
+        for key in shown:
+            entity_id = registry.async_get_entity_id(
+                domain, DOMAIN, f"{vehicle_id}_{key}"
+            )
+            entity = None if entity_id is None else registry.async_get(entity_id)
+            if entity is not None and entity.config_entry_id == entry.entry_id:
+                registry.async_remove(entity.entity_id)
+
+    def exists(description: DescriptionT, vehicle: VehicleState) -> bool:
+        # `description` is the original: its own exists() is the platform's rule.
+        return not controller.controls(vehicle.vehicle_id) and description.exists(
+            vehicle
+        )
+
+    return [
+        replace(description, exists_fn=partial(exists, description))
+        if description.key in shown
+        else description
+        for description in descriptions
     ]
 
 

@@ -22,6 +22,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
+from .control_entity import async_without_controlled
 from .entity import (
     SmartcarEntity,
     SmartcarEntityDescription,
@@ -182,5 +183,6 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add sensors as vehicles report their fields."""
-    async_add_vehicle_entities(entry, SENSORS, SmartcarSensor, async_add_entities)
+    sensors = async_without_controlled(entry, Platform.SENSOR, SENSORS)
+    async_add_vehicle_entities(entry, sensors, SmartcarSensor, async_add_entities)
     async_add_usage_sensors(entry, async_add_entities)  # issue 18.8: billed calls

@@ -180,6 +180,78 @@ async def test_vehicle_not_signed_in_with_connect_gets_no_controls(
     assert platforms.isdisjoint({"switch", "number", "lock", "button"})
 
 
+# --- a controllable car shows each fact once (issue 21.4) ---------------------
+
+CHARGE_LIMIT_SENSOR = "sensor.kia_ev6_charge_limit"
+LOCK_SENSOR = "binary_sensor.kia_ev6_lock"
+
+
+@pytest.mark.usefixtures("entry")
+async def test_controlled_car_shows_charge_limit_and_lock_only_on_the_controls(
+    hass: HomeAssistant,
+) -> None:
+    assert hass.states.get(NUMBER) is not None
+    assert hass.states.get(LOCK) is not None
+    assert hass.states.get(CHARGE_LIMIT_SENSOR) is None
+    assert hass.states.get(LOCK_SENSOR) is None
+
+
+async def test_webhook_only_entry_keeps_the_charge_limit_and_lock_sensors(
+    hass: HomeAssistant, setup_entry: MockConfigEntry, post_delivery: PostDelivery
+) -> None:
+    await post_delivery(full_state("first", START))
+
+    assert hass.states.get(CHARGE_LIMIT_SENSOR) is not None
+    assert hass.states.get(LOCK_SENSOR) is not None
+
+
+async def test_without_a_control_permission_its_sensor_stays(
+    hass: HomeAssistant, post_delivery: PostDelivery
+) -> None:
+    await set_up(hass, connect_data(scopes=(*READ_ONLY, "control_charge")))
+    await post_delivery(full_state("first", START))
+
+    assert hass.states.get(CHARGE_LIMIT_SENSOR) is None
+    assert hass.states.get(LOCK_SENSOR) is not None  # no Door lock shows it
+
+
+async def test_vehicle_not_signed_in_with_connect_keeps_its_sensors(
+    hass: HomeAssistant, post_delivery: PostDelivery
+) -> None:
+    await set_up(hass, connect_data())
+
+    await post_delivery(full_state("polestar", START, vehicle_id=POLESTAR))
+
+    keys = {
+        entity.unique_id.removeprefix(f"{POLESTAR}_")
+        for entity in er.async_get(hass).entities.values()
+        if entity.unique_id.startswith(POLESTAR)
+    }
+    assert {"charge_limit", "locked"} <= keys
+
+
+async def test_sensor_left_from_before_the_controls_is_removed(
+    hass: HomeAssistant, post_delivery: PostDelivery
+) -> None:
+    entry = await set_up(hass, connect_data(scopes=READ_ONLY))
+    await post_delivery(full_state("first", START))
+    registry = er.async_get(hass)
+    assert registry.async_get(CHARGE_LIMIT_SENSOR) is not None
+    assert registry.async_get(LOCK_SENSOR) is not None
+
+    # A reauth granting the controls: the entry reloads with them.
+    hass.config_entries.async_update_entry(
+        entry, data={**entry.data, CONF_SCOPES: list(ALL_SCOPES)}
+    )
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+
+    assert registry.async_get(CHARGE_LIMIT_SENSOR) is None
+    assert registry.async_get(LOCK_SENSOR) is None
+    assert hass.states.get(NUMBER) is not None
+    assert hass.states.get(LOCK) is not None
+
+
 async def test_a_control_appears_when_the_car_first_reports_its_field(
     hass: HomeAssistant, post_delivery: PostDelivery
 ) -> None:
@@ -382,7 +454,6 @@ async def test_reading_recorded_before_the_command_keeps_the_intent(
 
     assert hass.states.get(NUMBER).state == "90.0"
     assert assumed(hass, NUMBER)
-    assert hass.states.get("sensor.kia_ev6_charge_limit").state == "70.0"
 
 
 @pytest.mark.usefixtures("entry")
