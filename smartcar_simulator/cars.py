@@ -137,6 +137,9 @@ class Car:
     route_home: tuple[Point, ...] = ()
     # Extra signals a later feature (or a test) wants a car to report.
     extra: dict[str, object] = field(default_factory=dict)
+    # Scenario seconds per second of the car's clock (the simulator's speed):
+    # the car's times are the wall clock while the scenario runs faster.
+    time_scale: float = 1.0
 
     @property
     def make(self) -> str:
@@ -170,11 +173,17 @@ class Car:
 
     @property
     def minutes_to_full(self) -> int:
-        """Minutes until the charge limit at the current power (0 when not charging)."""
-        if not self.charging or self.charge_power_w <= 0:
+        """Minutes of the car's clock to the charge limit (0 when not charging).
+
+        The car plans with the power its charger settles at, and counts in its
+        own (wall-clock) minutes, so the finish it announces (its time plus
+        this) stays put from one report to the next while the charge goes on.
+        """
+        if not self.charging:
             return 0
         kwh = max(self.charge_limit - self.soc, 0) / 100 * self.spec.capacity_kwh
-        return math.ceil(kwh / (self.charge_power_w / 1000) * 60)
+        minutes = kwh / (self.spec.max_charge_w / 1000) * 60 / self.time_scale
+        return max(math.ceil(minutes), 1)
 
     def snapshot(self) -> dict[str, object]:
         """The car's state as JSON-able values (what Home Assistant should show)."""

@@ -121,6 +121,8 @@ class Simulator:
             rng=random.Random(f"smartcar-{settings.seed}"),  # noqa: S311
         )
         self.cars: list[Car] = make_fleet(settings.cars, settings.seed)
+        for car in self.cars:
+            car.time_scale = settings.speed
         self.factory = PayloadFactory(
             webhook_id=ids.new_id(), user_id=ids.new_id(), clock=self.clock
         )
