@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from homeassistant.components.repairs import (
@@ -23,42 +24,25 @@ def _loaded_entry(hass: HomeAssistant, entry_id: str | None) -> ConfigEntry | No
     )
 
 
-class OpenVerificationWindowFlow(ConfirmRepairFlow):
-    """Confirming opens the entry's verification window for ten minutes."""
+class EntryConfirmFlow(ConfirmRepairFlow):
+    """Confirming does one thing to the loaded entry the issue is about."""
 
-    def __init__(self, entry_id: str | None) -> None:
-        """Remember which entry the issue is about."""
+    def __init__(
+        self, entry_id: str | None, act: Callable[[ConfigEntry], object]
+    ) -> None:
+        """Remember the entry and what confirming does to it."""
         super().__init__()
         self._entry_id = entry_id
+        self._act = act
 
     async def async_step_confirm(
         self, user_input: dict[str, str] | None = None
     ) -> RepairsFlowResult:
-        """Open the window, then let the user press Verify in Smartcar."""
+        """Act on the entry once the user confirms."""
         if user_input is not None:
             if (entry := _loaded_entry(self.hass, self._entry_id)) is None:
                 return self.async_abort(reason="entry_not_loaded")
-            entry.runtime_data.window.open()
-            return self.async_create_entry(data={})
-        return self.async_show_form(step_id="confirm")
-
-
-class MoveToV3Flow(ConfirmRepairFlow):
-    """Confirming starts the entry's sign-in, where the API credentials are picked."""
-
-    def __init__(self, entry_id: str | None) -> None:
-        """Remember which entry the issue is about."""
-        super().__init__()
-        self._entry_id = entry_id
-
-    async def async_step_confirm(
-        self, user_input: dict[str, str] | None = None
-    ) -> RepairsFlowResult:
-        """Start the sign-in; the entry moves once it is done."""
-        if user_input is not None:
-            if (entry := _loaded_entry(self.hass, self._entry_id)) is None:
-                return self.async_abort(reason="entry_not_loaded")
-            entry.async_start_reauth(self.hass)
+            self._act(entry)
             return self.async_create_entry(data={})
         return self.async_show_form(step_id="confirm")
 
@@ -111,11 +95,13 @@ class NewManagementTokenFlow(RepairsFlow):
 async def async_create_fix_flow(
     hass: HomeAssistant, issue_id: str, data: dict[str, Any] | None
 ) -> RepairsFlow:
-    """Create the fix flow of a refused-VERIFY or a bad-signatures issue."""
+    """Create the fix flow of a refused-VERIFY, bad-signatures or move-to-v3 issue."""
     entry_id = data.get("entry_id") if data else None
     entry_id = entry_id if isinstance(entry_id, str) else None
     if issue_id.startswith(ISSUE_BAD_SIGNATURES):
         return NewManagementTokenFlow(entry_id)
     if issue_id.startswith(ISSUE_MOVE_TO_V3):
-        return MoveToV3Flow(entry_id)
-    return OpenVerificationWindowFlow(entry_id)
+        # The sign-in picks the API credentials; the entry moves once it is done.
+        return EntryConfirmFlow(entry_id, lambda entry: entry.async_start_reauth(hass))
+    # Open the entry's verification window; then the user presses Verify.
+    return EntryConfirmFlow(entry_id, lambda entry: entry.runtime_data.window.open())
