@@ -52,7 +52,7 @@ from .text import (
     clean_text,
     signal_code,
 )
-from .values import ChargingState, Closure, Field
+from .values import ChargingState, Closure, Closures, Field, Value
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -393,19 +393,6 @@ def _read_charge_limits(
     collector.add(rows[0], value, at)
 
 
-def _read_location(
-    collector: Collector,
-    code: str,
-    rows: tuple[Signal, ...],
-    body: dict[str, Any],
-    at: datetime | None,
-) -> None:
-    try:
-        collector.add(rows[0], location(body), at)
-    except DroppedError as err:
-        collector.drop(code, str(err))
-
-
 def _read_tires(
     collector: Collector,
     code: str,
@@ -475,61 +462,47 @@ def _grid_item(value: Any) -> Closure:
     )
 
 
-def _read_closure(
-    collector: Collector,
-    code: str,
-    rows: tuple[Signal, ...],
-    body: dict[str, Any],
-    at: datetime | None,
-) -> None:
+def _one_value(read: Callable[[dict[str, Any]], Value]) -> _Reader:
+    """A reader of a signal whose whole body is one value of its one field."""
+
+    def reader(
+        collector: Collector,
+        code: str,
+        rows: tuple[Signal, ...],
+        body: dict[str, Any],
+        at: datetime | None,
+    ) -> None:
+        try:
+            collector.add(rows[0], read(body), at)
+        except DroppedError as err:
+            collector.drop(code, str(err))
+
+    return reader
+
+
+def _closure(body: dict[str, Any]) -> Closures:
     """A trunk, front trunk, sunroof or engine cover: `{isOpen, isLocked?}`."""
-    try:
-        closure = Closure(
-            None,
-            None,
-            optional_bool(body.get("isOpen")),
-            optional_bool(body.get("isLocked")),
-        )
-        collector.add(rows[0], closures([closure]), at)
-    except DroppedError as err:
-        collector.drop(code, str(err))
-
-
-def _read_alert(
-    collector: Collector,
-    code: str,
-    rows: tuple[Signal, ...],
-    body: dict[str, Any],
-    at: datetime | None,
-) -> None:
-    try:
-        collector.add(rows[0], alert(body), at)
-    except DroppedError as err:
-        collector.drop(code, str(err))
-
-
-def _read_codes(
-    collector: Collector,
-    code: str,
-    rows: tuple[Signal, ...],
-    body: dict[str, Any],
-    at: datetime | None,
-) -> None:
-    try:
-        collector.add(rows[0], trouble_codes(body.get("values")), at)
-    except DroppedError as err:
-        collector.drop(code, str(err))
+    return closures(
+        [
+            Closure(
+                None,
+                None,
+                optional_bool(body.get("isOpen")),
+                optional_bool(body.get("isLocked")),
+            )
+        ]
+    )
 
 
 _READERS: dict[Body, _Reader] = {
     Body.VALUE: _read_value,
     Body.CHARGE_LIMITS: _read_charge_limits,
-    Body.LOCATION: _read_location,
+    Body.LOCATION: _one_value(location),
     Body.TIRES: _read_tires,
     Body.CLOSURE_GRID: _read_closure_grid,
-    Body.CLOSURE: _read_closure,
-    Body.ALERT: _read_alert,
-    Body.CODES: _read_codes,
+    Body.CLOSURE: _one_value(_closure),
+    Body.ALERT: _one_value(alert),
+    Body.CODES: _one_value(lambda body: trouble_codes(body.get("values"))),
 }
 
 
