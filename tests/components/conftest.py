@@ -6,10 +6,14 @@ from collections.abc import Generator
 from unittest.mock import PropertyMock, patch
 
 from homeassistant.core import HomeAssistant
+from homeassistant.core_config import async_process_ha_core_config
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from syrupy.assertion import SnapshotAssertion
+
+from tests.components.flow_helpers import EXTERNAL_URL, Client
 
 
 @pytest.fixture(autouse=True)
@@ -25,6 +29,18 @@ async def integration_dependencies(hass: HomeAssistant) -> None:
     """
     assert await async_setup_component(hass, "application_credentials", {})
     assert await async_setup_component(hass, "webhook", {})
+
+
+@pytest.fixture
+async def client(hass_client_no_auth: ClientSessionGenerator) -> Client:
+    """The HTTP client Smartcar (or anyone who knows the URL) posts with."""
+    return await hass_client_no_auth()
+
+
+@pytest.fixture
+async def external_url(hass: HomeAssistant) -> None:
+    """An external https URL Smartcar could deliver to."""
+    await async_process_ha_core_config(hass, {"external_url": EXTERNAL_URL})
 
 
 @pytest.fixture

@@ -33,7 +33,6 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
-from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.smartcar_webhooks.connect import TOKEN_REFRESH_INTERVAL
 from custom_components.smartcar_webhooks.const import (
@@ -91,12 +90,6 @@ async def credentials(hass: HomeAssistant) -> None:
     await async_import_client_credential(
         hass, DOMAIN, ClientCredential(CLIENT_ID, CLIENT_SECRET), AUTH_DOMAIN
     )
-
-
-@pytest.fixture
-async def client(hass_client_no_auth: ClientSessionGenerator) -> Client:
-    """The HTTP client for the webhook and the OAuth callback."""
-    return await hass_client_no_auth()
 
 
 async def set_up(hass: HomeAssistant, data: dict[str, Any]) -> MockConfigEntry:

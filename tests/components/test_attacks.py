@@ -32,10 +32,7 @@ from homeassistant.helpers.json import json_bytes
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
-from pytest_homeassistant_custom_component.typing import (
-    ClientSessionGenerator,
-    WebSocketGenerator,
-)
+from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
 from custom_components.smartcar_webhooks.const import DOMAIN
 from custom_components.smartcar_webhooks.smartcar import sign_body
@@ -63,12 +60,6 @@ async def components(hass: HomeAssistant) -> None:
     """The config API (device removal), set up before any HTTP client exists."""
     assert await async_setup_component(hass, "websocket_api", {})
     assert await async_setup_component(hass, "config", {})
-
-
-@pytest.fixture
-async def client(hass_client_no_auth: ClientSessionGenerator) -> Client:
-    """The HTTP client for the webhook."""
-    return await hass_client_no_auth()
 
 
 async def post(hass: HomeAssistant, client: Client, body: Any) -> dict[str, Any]:

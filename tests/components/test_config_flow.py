@@ -21,7 +21,6 @@ from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_fire_time_changed,
 )
-from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.smartcar_webhooks.const import (
     CONF_CLOUDHOOK,
@@ -55,18 +54,6 @@ class FakeCloudNotAvailableError(Exception):
 def translations(hass: HomeAssistant) -> None:
     """Every flow result of these tests is translated."""
     check_flow_translations(hass)
-
-
-@pytest.fixture
-async def client(hass_client_no_auth: ClientSessionGenerator) -> Client:
-    """The HTTP client Smartcar (or anyone) posts to the webhook with."""
-    return await hass_client_no_auth()
-
-
-@pytest.fixture
-async def external_url(hass: HomeAssistant) -> None:
-    """An external https URL Smartcar could deliver to."""
-    await async_process_ha_core_config(hass, {"external_url": EXTERNAL_URL})
 
 
 @pytest.fixture

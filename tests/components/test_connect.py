@@ -40,7 +40,6 @@ from pytest_homeassistant_custom_component.test_util.aiohttp import (
     AiohttpClientMocker,
     AiohttpClientMockResponse,
 )
-from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from yarl import URL
 
 from custom_components.smartcar_webhooks import application_credentials
@@ -122,12 +121,6 @@ async def token_requests(
 
     object.__setattr__(session, "_request", request)
     return seen
-
-
-@pytest.fixture
-async def client(hass_client_no_auth: ClientSessionGenerator) -> Client:
-    """The HTTP client for the webhook."""
-    return await hass_client_no_auth()
 
 
 async def set_up(hass: HomeAssistant, data: dict[str, Any]) -> MockConfigEntry:

@@ -19,7 +19,6 @@ from homeassistant.components.application_credentials import (
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.const import CONF_TOKEN, CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant
-from homeassistant.core_config import async_process_ha_core_config
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import ImplementationUnavailableError
 from homeassistant.helpers import config_entry_oauth2_flow, entity_registry as er
@@ -27,7 +26,6 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
-from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from yarl import URL
 
 from custom_components.smartcar_webhooks.const import (
@@ -91,23 +89,11 @@ def translations(hass: HomeAssistant) -> None:
 
 
 @pytest.fixture
-async def external_url(hass: HomeAssistant) -> None:
-    """An external https URL Smartcar could deliver to."""
-    await async_process_ha_core_config(hass, {"external_url": EXTERNAL_URL})
-
-
-@pytest.fixture
 async def credentials(hass: HomeAssistant) -> None:
     """Smartcar application credentials, as the user adds them."""
     await async_import_client_credential(
         hass, DOMAIN, ClientCredential(CLIENT_ID, CLIENT_SECRET), AUTH_DOMAIN
     )
-
-
-@pytest.fixture
-async def client(hass_client_no_auth: ClientSessionGenerator) -> Client:
-    """The HTTP client for the webhook and the OAuth callback."""
-    return await hass_client_no_auth()
 
 
 @pytest.fixture

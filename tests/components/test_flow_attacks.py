@@ -25,7 +25,6 @@ from homeassistant.helpers.json import json_bytes
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
-from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.smartcar_webhooks.const import (
     CONF_CLOUDHOOK,
@@ -82,12 +81,6 @@ def translations(hass: HomeAssistant) -> None:
 async def external_url(hass: HomeAssistant) -> None:
     """An external https URL Smartcar could deliver to."""
     await async_process_ha_core_config(hass, {"external_url": EXTERNAL_URL})
-
-
-@pytest.fixture
-async def client(hass_client_no_auth: ClientSessionGenerator) -> Client:
-    """Anyone on the internet who knows the callback URI."""
-    return await hass_client_no_auth()
 
 
 @pytest.fixture

@@ -25,7 +25,6 @@ from homeassistant.helpers import entity_registry as er
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
-from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.smartcar_webhooks import webhook_owner
 from custom_components.smartcar_webhooks.const import (
@@ -75,12 +74,6 @@ def translations(hass: HomeAssistant) -> None:
 async def external_url(hass: HomeAssistant) -> None:
     """An external https URL Smartcar could deliver to."""
     await async_process_ha_core_config(hass, {"external_url": EXTERNAL_URL})
-
-
-@pytest.fixture
-async def client(hass_client_no_auth: ClientSessionGenerator) -> Client:
-    """The HTTP client Smartcar posts to the webhook with."""
-    return await hass_client_no_auth()
 
 
 @pytest.fixture

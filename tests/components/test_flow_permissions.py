@@ -20,7 +20,6 @@ from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
-from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from yarl import URL
 
 from custom_components.smartcar_webhooks.const import (
@@ -60,12 +59,6 @@ async def setup(hass: HomeAssistant) -> None:
     await async_import_client_credential(
         hass, DOMAIN, ClientCredential(CLIENT_ID, CLIENT_SECRET), AUTH_DOMAIN
     )
-
-
-@pytest.fixture
-async def client(hass_client_no_auth: ClientSessionGenerator) -> Client:
-    """The HTTP client for the webhook and the OAuth callback."""
-    return await hass_client_no_auth()
 
 
 async def entry_with(hass: HomeAssistant, **data: Any) -> MockConfigEntry:

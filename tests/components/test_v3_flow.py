@@ -18,13 +18,11 @@ from homeassistant.components.application_credentials import (
 from homeassistant.config_entries import SOURCE_REAUTH
 from homeassistant.const import CONF_TOKEN
 from homeassistant.core import HomeAssistant
-from homeassistant.core_config import async_process_ha_core_config
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import config_entry_oauth2_flow
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
-from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from yarl import URL
 
 from custom_components.smartcar_webhooks.const import (
@@ -41,7 +39,6 @@ from custom_components.smartcar_webhooks.const import (
 )
 from tests.components.flow_helpers import (
     AUTH_DOMAIN,
-    EXTERNAL_URL,
     KIA,
     OTHER_USER_ID,
     POLESTAR,
@@ -121,23 +118,11 @@ def translations(hass: HomeAssistant) -> None:
 
 
 @pytest.fixture
-async def external_url(hass: HomeAssistant) -> None:
-    """An external https URL Smartcar could deliver to."""
-    await async_process_ha_core_config(hass, {"external_url": EXTERNAL_URL})
-
-
-@pytest.fixture
 async def api_credentials(hass: HomeAssistant) -> None:
     """The API credentials, as the Dashboard's API Credentials page shows them."""
     await async_import_client_credential(
         hass, DOMAIN, ClientCredential(API_CLIENT_ID, API_SECRET), AUTH_DOMAIN
     )
-
-
-@pytest.fixture
-async def client(hass_client_no_auth: ClientSessionGenerator) -> Client:
-    """The HTTP client for the webhook and the OAuth callback."""
-    return await hass_client_no_auth()
 
 
 async def application_form(
